@@ -1,0 +1,19 @@
+from setuptools import find_packages, setup
+
+
+def requirements():
+    with open("requirements.txt") as f:
+        return [line.split("#")[0].strip() for line in f if line.split("#")[0].strip()]
+
+
+setup(
+    name="tfhf",
+    version="0.1.0",
+    description="A Keras/TensorFlow training framework for Hugging Face models, driven by recipe files.",
+    python_requires=">=3.11",
+    packages=find_packages(include=["tfhf", "tfhf.*"]),
+    package_data={"tfhf": ["samples/*"]},
+    install_requires=requirements(),
+    extras_require={"test": ["pytest>=8"]},
+    entry_points={"console_scripts": ["tfhf=tfhf.cli:main"]},
+)

@@ -1,0 +1,56 @@
+"""The `tfhf` command. TensorFlow and transformers are imported only inside commands that need them."""
+
+import sys
+from pathlib import Path
+
+import click
+
+from tfhf.errors import TfhfError
+
+
+def fail(message):
+    """One line on stderr, exit status 2, no traceback."""
+    click.echo(f"tfhf: error: {message}", err=True)
+    sys.exit(2)
+
+
+@click.group()
+@click.version_option(package_name="tfhf")
+def main():
+    """tfhf: train Hugging Face models with Keras/TensorFlow from a recipe file."""
+
+
+@main.command()
+@click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. train.epochs=3.")
+@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write the run (default runs/<recipe name>).")
+def run(recipe_file, overrides, output_dir):
+    """Train and evaluate the model RECIPE_FILE describes."""
+    from tfhf.recipe import apply_overrides, load_recipe
+
+    try:
+        recipe = apply_overrides(load_recipe(recipe_file), overrides)
+        output_dir = output_dir or Path(recipe.output.dir or Path("runs") / recipe_file.stem)
+        recipe = apply_overrides(recipe, [f"output.dir={str(output_dir)!r}"])
+        from tfhf import engine  # heavy: TensorFlow, transformers, datasets
+
+        engine.run(recipe, output_dir, log=click.echo)
+    except TfhfError as error:
+        fail(error)
+
+
+@main.command("keys")
+@click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
+def keys(recipe_file):
+    """List every key of RECIPE_FILE that --set accepts, with its value and meaning."""
+    from tfhf.recipe import all_keys, load_recipe
+
+    try:
+        recipe = load_recipe(recipe_file)
+    except TfhfError as error:
+        fail(error)
+    for key, (_, field) in all_keys(recipe).items():
+        part, _, name = key.rpartition(".")
+        value = getattr(getattr(recipe, part) if part else recipe, name)
+        doc = field.metadata.get("doc", "")
+        click.echo(f"{key} = {value!r}" + (f"\n    {doc}" if doc else ""))

@@ -1,0 +1,148 @@
+"""The training engine: one resolved Recipe in, one output directory out.
+
+Read top to bottom, this is the whole flow:
+
+    runtime -> raw data -> tokenizer -> task preprocessing (datasets.map) -> model ->
+    prepare_tf_dataset(task collator) -> create_optimizer -> compile -> evaluate ->
+    fit -> evaluate -> output directory (model, tokenizer, recipe.json, metrics.json)
+
+Every check of the user's input (task, data, columns, model name) happens before anything
+is written; the output directory is published in one rename at the end (tfhf.run_dir).
+"""
+
+import math
+import sys
+import time
+
+import tensorflow as tf
+from transformers import create_optimizer
+
+from tfhf import runtime
+from tfhf.data import load_splits
+from tfhf.errors import TfhfError
+from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
+from tfhf.recipe import summary
+from tfhf.run_dir import staged_directory, write_json, write_jsonl
+from tfhf.tasks import TASKS
+from tfhf.tokenizer_training import train_tokenizer
+
+
+def run(recipe, output_dir, log=print):
+    """Train and evaluate as `recipe` says; write the results to `output_dir`; return metrics."""
+    task = task_for(recipe)
+    log(summary(recipe))
+
+    banner(log, "Runtime")
+    strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
+    log(description)
+
+    banner(log, "Data")
+    data = recipe.data
+    raw = load_splits(data, task.columns(data), seed=recipe.train.seed)
+    log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {data.path}")
+    if len(raw["train"]) < recipe.train.batch_size:
+        raise TfhfError(
+            f"the training split has {len(raw['train'])} examples, fewer than train.batch_size={recipe.train.batch_size}"
+        )
+
+    banner(log, "Tokenizer")
+    tokenizer = make_tokenizer(recipe, task, raw["train"], log)
+    tokenized = {name: task.preprocess(split, tokenizer, data) for name, split in raw.items()}
+
+    banner(log, "Model")
+    with strategy.scope():
+        model = make_model(recipe, task, tokenizer)
+        log(f"{type(model).__name__}: {model.count_params():,} parameters")
+        train_set = model.prepare_tf_dataset(
+            tokenized["train"],
+            batch_size=recipe.train.batch_size,
+            shuffle=True,
+            collate_fn=task.collator(tokenizer, model),
+        )
+        steps_per_epoch = len(train_set)
+        total_steps = steps_per_epoch * recipe.train.epochs
+        optimizer, _ = create_optimizer(
+            init_lr=recipe.train.learning_rate,
+            num_train_steps=total_steps,
+            num_warmup_steps=math.ceil(recipe.train.warmup_ratio * total_steps),
+            weight_decay_rate=recipe.train.weight_decay,
+        )
+        model.compile(optimizer=optimizer)  # no Keras loss: the model computes its own from `labels`
+    evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
+
+    metrics = {"task": task.name}
+    if recipe.eval.before_training:
+        banner(log, "Evaluation before training")
+        metrics["before"], _ = evaluate()
+        log(describe_metrics(metrics["before"]))
+
+    banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
+    started = time.perf_counter()
+    history = model.fit(train_set, epochs=recipe.train.epochs, verbose=1 if sys.stdout.isatty() else 2)
+    seconds = time.perf_counter() - started
+    samples = steps_per_epoch * recipe.train.batch_size * recipe.train.epochs
+    metrics["train"] = {
+        "seconds": round(seconds, 2),
+        "samples_per_second": round(samples / seconds, 1),
+        "steps": total_steps,
+        "loss": [round(loss, 4) for loss in history.history["loss"]],
+    }
+    log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
+
+    banner(log, "Evaluation after training")
+    metrics["after"], examples = evaluate()
+    log(describe_metrics(metrics["after"]))
+    if "before" in metrics:
+        change = metrics["after"][task.headline] - metrics["before"][task.headline]
+        log(f"{task.headline}: {metrics['before'][task.headline]:.2f} -> {metrics['after'][task.headline]:.2f} ({change:+.2f})")
+
+    banner(log, f"Saving to {output_dir}")
+    with staged_directory(output_dir) as staging:
+        model.save_pretrained(staging)
+        tokenizer.save_pretrained(staging)
+        write_json(staging / "recipe.json", recipe.to_dict())
+        write_json(staging / "metrics.json", metrics)
+        write_jsonl(staging / "predictions.jsonl", examples)
+    return metrics
+
+
+def task_for(recipe):
+    if recipe.task not in TASKS:
+        raise TfhfError(f"unknown task {recipe.task!r} (tasks: {', '.join(TASKS)})")
+    task = TASKS[recipe.task]
+    if not isinstance(recipe.data, task.data_class):
+        raise TfhfError(
+            f"task {recipe.task!r} needs data=tfhf.recipe.{task.data_class.__name__}(...), "
+            f"not {type(recipe.data).__name__}"
+        )
+    return task
+
+
+def make_tokenizer(recipe, task, train_split, log):
+    spec = recipe.model
+    name = spec.tokenizer or spec.checkpoint
+    if name:
+        tokenizer = load_tokenizer(name)
+        log(f"{type(tokenizer).__name__} from {name}")
+        return tokenizer
+    started = time.perf_counter()
+    tokenizer = train_tokenizer(task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size)
+    log(f"trained a {len(tokenizer)}-token BPE tokenizer on the training split in {time.perf_counter() - started:.1f} s")
+    return tokenizer
+
+
+def make_model(recipe, task, tokenizer):
+    spec = recipe.model
+    if spec.checkpoint:
+        return load_pretrained_model(task.model_class, spec.checkpoint)
+    model = build_model(task.model_class, spec.config, **task.special_token_ids(tokenizer))
+    model.build_in_name_scope()
+    return model
+
+
+def describe_metrics(metrics):
+    return ", ".join(f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}" for key, value in metrics.items())
+
+
+def banner(log, title):
+    log(f"\n== {title} " + "=" * max(0, 70 - len(title)))

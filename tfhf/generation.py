@@ -1,0 +1,90 @@
+"""One XLA-compiled `generate`, shared by every generating task's metric loop.
+
+XLA compiles a function once per distinct input shape (STACK.md trap 7). So inputs are
+padded up to a small, fixed set of lengths (buckets), every batch has the same number of
+rows (the last one is topped up with padding rows whose outputs are dropped), and the
+generation options are fixed per generator. An evaluation then compiles at most once
+per bucket, however many batches it runs, and the compiled functions are reused by
+later evaluations of the same run.
+"""
+
+import bisect
+import time
+
+import numpy as np
+import tensorflow as tf
+
+
+def bucket_lengths(requested, max_length):
+    """Sorted bucket lengths, capped at `max_length` and always including it, so every input fits."""
+    return sorted({min(length, max_length) for length in requested} | {max_length})
+
+
+class XlaGenerator:
+    """Generates text for batches of token ids with one `tf.function(jit_compile=True)`.
+
+        generator = XlaGenerator(model, tokenizer, buckets=[16, 32], batch_size=64, max_new_tokens=64)
+        texts = generator.generate(list_of_input_id_lists)
+        generator.compilations  # how many XLA programs were built so far
+    """
+
+    def __init__(self, model, tokenizer, buckets, batch_size, max_new_tokens, num_beams=1):
+        self.tokenizer = tokenizer
+        self.buckets = sorted(buckets)
+        self.batch_size = batch_size
+        self.pad_id = tokenizer.pad_token_id
+        self.compile_seconds = 0.0
+        options = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
+
+        def generate(input_ids, attention_mask):
+            return model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)
+
+        self._generate = tf.function(generate, jit_compile=True)
+
+    @property
+    def compilations(self):
+        """Number of distinct programs traced (and so XLA-compiled) so far."""
+        return self._generate.experimental_get_tracing_count()
+
+    def generate(self, sequences, progress=None):
+        """Decoded outputs (special tokens removed, stripped), in the order of `sequences`."""
+        outputs = [None] * len(sequences)
+        by_bucket = {}
+        for index, ids in enumerate(sequences):
+            by_bucket.setdefault(self._bucket_for(len(ids)), []).append(index)
+        for bucket, indices in sorted(by_bucket.items()):
+            for start in range(0, len(indices), self.batch_size):
+                chunk = indices[start : start + self.batch_size]
+                input_ids, attention_mask = self._pad([sequences[i] for i in chunk], bucket)
+                generated = self._run(input_ids, attention_mask)[: len(chunk)]
+                texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+                for index, text in zip(chunk, texts):
+                    outputs[index] = text.strip()
+                if progress:
+                    progress(len(chunk))
+        return outputs
+
+    def _bucket_for(self, length):
+        position = bisect.bisect_left(self.buckets, length)
+        if position == len(self.buckets):
+            raise ValueError(f"input of {length} tokens is longer than the largest bucket {self.buckets[-1]}")
+        return self.buckets[position]
+
+    def _pad(self, rows, length):
+        """A full batch of `length` columns; rows beyond the real ones are all padding."""
+        input_ids = np.full((self.batch_size, length), self.pad_id, dtype=np.int32)
+        attention_mask = np.zeros((self.batch_size, length), dtype=np.int32)
+        for row, ids in enumerate(rows):
+            input_ids[row, : len(ids)] = ids
+            attention_mask[row, : len(ids)] = 1
+        # A padding row must still attend to something, or attention softmaxes over nothing.
+        attention_mask[len(rows) :, 0] = 1
+        return input_ids, attention_mask
+
+    def _run(self, input_ids, attention_mask):
+        compilations = self.compilations
+        started = time.perf_counter()
+        generated = self._generate(tf.constant(input_ids), tf.constant(attention_mask)).numpy()
+        if self.compilations > compilations:
+            self.compile_seconds += time.perf_counter() - started
+        return generated

@@ -1,0 +1,108 @@
+"""Models and tokenizers from a Hub id, a local folder, or a config built from scratch.
+
+transformers 4.55 to 4.57 cannot load a PyTorch-format `model.safetensors` into a TF
+model (STACK.md trap 2: it iterates a safetensors archive, which is not iterable;
+huggingface/transformers#40028, won't fix). Most Hub checkpoints ship only that file, so
+tfhf loads it itself: build the TF model from the config, then feed the archive through
+transformers' own PyTorch-to-TF weight mapping with an iterable view of it. No torch needed.
+"""
+
+import os
+
+from huggingface_hub.errors import HFValidationError
+from safetensors import safe_open
+from transformers import AutoConfig, AutoTokenizer
+from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
+from transformers.utils import cached_file
+
+from tfhf.errors import TfhfError
+
+TF_WEIGHTS = "tf_model.h5"
+SAFETENSORS_WEIGHTS = "model.safetensors"
+
+
+def load_pretrained_model(model_class, checkpoint, **config_overrides):
+    """`model_class` (a TFAutoModelFor* class) with weights from `checkpoint`, TF or PyTorch format."""
+    tf_file = _find(checkpoint, TF_WEIGHTS)
+    safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
+    if safetensors_file and _safetensors_format(safetensors_file) == "pt":
+        return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, config_overrides)
+    try:
+        return model_class.from_pretrained(checkpoint, **config_overrides)
+    except (OSError, HFValidationError) as error:
+        raise TfhfError(_unavailable(checkpoint, "model", error)) from None
+
+
+def load_tokenizer(name):
+    try:
+        return AutoTokenizer.from_pretrained(name)
+    except (OSError, HFValidationError, ValueError) as error:
+        raise TfhfError(_unavailable(name, "tokenizer", error)) from None
+
+
+def build_model(model_class, architecture, **special_ids):
+    """A freshly initialised model from an architecture dict with a 'model_type' key."""
+    architecture = dict(architecture)
+    model_type = architecture.pop("model_type", None)
+    if not model_type:
+        raise TfhfError("model.config needs a 'model_type' (e.g. 'marian') to build a model from scratch")
+    try:
+        config = AutoConfig.for_model(model_type, **architecture, **special_ids)
+    except ValueError as error:
+        raise TfhfError(f"model.config: {str(error).splitlines()[0]}") from None
+    return model_class.from_config(config)
+
+
+class _IterableArchive:
+    """A safetensors archive that also iterates over its keys, which transformers expects."""
+
+    def __init__(self, archive):
+        self._archive = archive
+
+    def __iter__(self):
+        return iter(self._archive.keys())
+
+    def get_tensor(self, name):
+        return self._archive.get_tensor(name)
+
+
+def _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, config_overrides):
+    config = AutoConfig.from_pretrained(checkpoint, **config_overrides)
+    model = model_class.from_config(config)
+    model.build_in_name_scope()
+    with safe_open(safetensors_file, framework="tf") as archive:
+        load_pytorch_state_dict_in_tf2_model(
+            model,
+            _IterableArchive(archive),
+            tf_inputs=False,
+            allow_missing_keys=True,
+            tf_to_pt_weight_rename=getattr(model, "tf_to_pt_weight_rename", None),
+        )
+    return model
+
+
+def _safetensors_format(path):
+    with safe_open(path, framework="np") as archive:
+        return (archive.metadata() or {}).get("format")
+
+
+def _find(checkpoint, filename):
+    """Local path of `filename` in a folder or a Hub repo (downloaded or cached), or None."""
+    if os.path.isdir(checkpoint):
+        path = os.path.join(checkpoint, filename)
+        return path if os.path.isfile(path) else None
+    try:
+        return cached_file(
+            checkpoint,
+            filename,
+            _raise_exceptions_for_missing_entries=False,
+            _raise_exceptions_for_connection_errors=False,
+        )
+    except (OSError, HFValidationError) as error:
+        raise TfhfError(_unavailable(checkpoint, "model", error)) from None
+
+
+def _unavailable(name, what, error):
+    if not os.path.exists(name) and ("/" not in name or not name.startswith((".", "/"))):
+        return f"could not load {what} {name!r}: not a local folder, and not found on the Hub or in its cache (offline?)"
+    return f"could not load {what} from {name}: {str(error).splitlines()[0]}"

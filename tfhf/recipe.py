@@ -1,0 +1,277 @@
+"""Recipes: a run's complete description, as small typed parts with every default in them.
+
+A recipe file is Python that defines `recipe`:
+
+    from tfhf.recipe import Recipe, Model, Seq2SeqData, Train
+    recipe = Recipe(task="translation", model=Model(checkpoint="Helsinki-NLP/opus-mt-en-fr"),
+                    data=Seq2SeqData(path="kde4", ...), train=Train(epochs=3))
+
+`tfhf run FILE --set train.learning_rate=3e-5` changes one field. An override must name an
+existing field and keep its type, or it is refused (the closest valid key is suggested).
+This module imports nothing heavy: `tfhf --help` and recipe validation stay instant.
+"""
+
+from __future__ import annotations
+
+import ast
+import dataclasses
+import difflib
+import runpy
+import typing
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from tfhf.errors import TfhfError
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+
+
+def setting(default, doc, choices=None):
+    """A dataclass field carrying its own help text (shown by `tfhf recipes --help-keys`)."""
+    metadata = {"doc": doc, "choices": choices}
+    if isinstance(default, (dict, list)):
+        return field(default_factory=lambda: type(default)(default), metadata=metadata)
+    return field(default=default, metadata=metadata)
+
+
+@dataclass
+class Model:
+    """What to train: a pretrained checkpoint, or an architecture built from scratch."""
+
+    checkpoint: str | None = setting(
+        None, "Hub model id or local folder to fine-tune; None builds `config` from scratch."
+    )
+    config: dict = setting(
+        {},
+        "Architecture for a from-scratch model, e.g. {'model_type': 'marian', 'd_model': 128}. "
+        "Vocabulary size and special token ids are taken from the tokenizer.",
+    )
+    tokenizer: str | None = setting(
+        None,
+        "Hub id or folder of the tokenizer. None: the checkpoint's own; with no checkpoint, "
+        "a new tokenizer is trained on the training split.",
+    )
+    tokenizer_vocab_size: int = setting(8000, "Vocabulary size of a tokenizer trained from the data.")
+
+
+@dataclass
+class Data:
+    """Where the examples come from and how many to use."""
+
+    path: str = setting(
+        "",
+        "A Hub dataset id, a local data file (.json/.jsonl/.csv/.tsv/.parquet/.txt), or a folder "
+        "of them whose names give the split (train.jsonl, validation.jsonl, test.jsonl).",
+    )
+    name: str | None = setting(None, "Hub dataset configuration name, if the dataset has several.")
+    load_kwargs: dict = setting({}, "Extra keyword arguments for datasets.load_dataset, e.g. {'lang1': 'en'}.")
+    train_split: str = setting("train", "Split to train on.")
+    validation_split: str = setting("validation", "Split to evaluate on.")
+    validation_fraction: float = setting(
+        0.1, "When the data has no validation split, this share of train becomes one (seeded)."
+    )
+    max_train_samples: int | None = setting(None, "Use at most this many training examples.")
+    max_eval_samples: int | None = setting(None, "Evaluate on at most this many examples.")
+
+
+@dataclass
+class Seq2SeqData(Data):
+    """Data for text-to-text tasks: a source column and a target column."""
+
+    source_column: str = setting(
+        "source", "Column holding the input text; nested fields are flattened, e.g. 'translation.en'."
+    )
+    target_column: str = setting("target", "Column holding the reference output text.")
+    source_prefix: str = setting("", "Text put before every source, e.g. 'summarize: ' for T5 models.")
+    max_source_length: int = setting(128, "Source texts are truncated to this many tokens.")
+    max_target_length: int = setting(128, "Target texts are truncated to this many tokens.")
+
+
+@dataclass
+class Train:
+    """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, linear decay)."""
+
+    epochs: int = setting(3, "Passes over the training data.")
+    batch_size: int = setting(32, "Examples per step.")
+    learning_rate: float = setting(5e-5, "Peak learning rate, reached after warmup, then decayed linearly to 0.")
+    warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.")
+    weight_decay: float = setting(0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.")
+    seed: int = setting(42, "Seeds Python, NumPy and TensorFlow: same seed, same run.")
+
+
+@dataclass
+class Eval:
+    """Evaluation on the validation split."""
+
+    batch_size: int = setting(64, "Examples per evaluation batch.")
+    before_training: bool = setting(True, "Also evaluate the untrained model, to show what training changed.")
+
+
+@dataclass
+class Generate:
+    """Text generation for generating tasks' metrics (one XLA-compiled `generate`)."""
+
+    max_new_tokens: int = setting(64, "Longest output generated, in tokens.")
+    num_beams: int = setting(1, "1 is greedy search; more is beam search (slower to compile and run).")
+    length_buckets: tuple = setting(
+        (16, 32, 64, 128),
+        "Inputs are padded up to the smallest of these lengths that fits; each bucket is one "
+        "XLA compilation. The largest bucket is raised to the data's max source length if needed.",
+    )
+
+
+@dataclass
+class Runtime:
+    """Where and how the computation runs."""
+
+    strategy: str = setting("default", "tf.distribute strategy.", choices=("default",))
+    precision: str = setting(
+        "auto",
+        "Keras precision policy; auto is float32 on CPU (reduced precision is slower there), "
+        "mixed_float16 on GPU, mixed_bfloat16 on TPU.",
+        choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
+    )
+    deterministic: bool = setting(True, "Deterministic TensorFlow ops, so a seed reproduces a run exactly.")
+
+
+@dataclass
+class Output:
+    """Where the run's results go."""
+
+    dir: str | None = setting(None, "Output directory; None is runs/<recipe file name>.")
+
+
+@dataclass
+class Recipe:
+    """A complete run: the task and one of each part."""
+
+    task: str
+    model: Model
+    data: Data
+    train: Train = field(default_factory=Train)
+    eval: Eval = field(default_factory=Eval)
+    generate: Generate = field(default_factory=Generate)
+    runtime: Runtime = field(default_factory=Runtime)
+    output: Output = field(default_factory=Output)
+
+    def to_dict(self):
+        return {"task": self.task, **{part: dataclasses.asdict(getattr(self, part)) for part in _part_names(self)}}
+
+
+def _part_names(recipe):
+    return [f.name for f in dataclasses.fields(recipe) if f.name != "task"]
+
+
+def load_recipe(path):
+    """Run a recipe file and return its `recipe`, or raise TfhfError saying what is wrong."""
+    path = Path(path)
+    if not path.is_file():
+        raise TfhfError(f"recipe file not found: {path}")
+    try:
+        namespace = runpy.run_path(str(path))
+    except SyntaxError as error:
+        raise TfhfError(f"syntax error in recipe {path}, line {error.lineno}: {error.msg}") from None
+    except Exception as error:  # a recipe is user code: report any failure as theirs, briefly
+        raise TfhfError(f"recipe {path} failed to load: {type(error).__name__}: {error}") from None
+    if "recipe" not in namespace:
+        raise TfhfError(f"recipe file {path} defines no `recipe` (expected `recipe = Recipe(...)`)")
+    recipe = namespace["recipe"]
+    if not isinstance(recipe, Recipe):
+        raise TfhfError(f"`recipe` in {path} is a {type(recipe).__name__}, not a tfhf.recipe.Recipe")
+    return recipe
+
+
+def all_keys(recipe):
+    """Every overridable dotted key with its field, e.g. {'train.epochs': (Train, Field)}."""
+    keys = {"task": (Recipe, next(f for f in dataclasses.fields(Recipe) if f.name == "task"))}
+    for part_name in _part_names(recipe):
+        part = getattr(recipe, part_name)
+        for f in dataclasses.fields(part):
+            keys[f"{part_name}.{f.name}"] = (type(part), f)
+    return keys
+
+
+def apply_overrides(recipe, overrides):
+    """Return a copy of `recipe` with each 'dotted.key=value' applied (values are Python literals)."""
+    keys = all_keys(recipe)
+    changes = {}
+    for override in overrides:
+        key, sep, text = override.partition("=")
+        key = key.strip()
+        if not sep:
+            raise TfhfError(f"override {override!r} is not of the form key=value")
+        if key not in keys:
+            close = difflib.get_close_matches(key, list(keys), n=1)
+            hint = f"; did you mean {close[0]}?" if close else ""
+            raise TfhfError(f"unknown recipe key {key!r}{hint}")
+        owner, f = keys[key]
+        changes[key] = _check_value(key, _parse_literal(text), typing.get_type_hints(owner)[f.name], f)
+    parts = {name: getattr(recipe, name) for name in _part_names(recipe)}
+    task = recipe.task
+    for key, value in changes.items():
+        if key == "task":
+            task = value
+            continue
+        part_name, field_name = key.split(".", 1)
+        parts[part_name] = dataclasses.replace(parts[part_name], **{field_name: value})
+    return Recipe(task=task, **parts)
+
+
+def _parse_literal(text):
+    """'3e-5' -> 3e-05, '(16, 32)' -> (16, 32), 'None' -> None; anything else stays a string."""
+    text = text.strip()
+    if text.lower() in ("true", "false"):
+        return text.lower() == "true"
+    try:
+        return ast.literal_eval(text)
+    except (ValueError, SyntaxError):
+        return text
+
+
+def _check_value(key, value, annotation, f):
+    """`value` converted to the field's type, or TfhfError naming the key and the expected type."""
+    allowed = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, _UnionType) else ()
+    types = allowed or (annotation,)
+    if value is None:
+        if type(None) in types:
+            return None
+        raise TfhfError(f"{key} cannot be None")
+    for expected in types:
+        converted = _convert(value, expected)
+        if converted is not _MISMATCH:
+            choices = f.metadata.get("choices")
+            if choices and converted not in choices:
+                raise TfhfError(f"{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
+            return converted
+    names = " or ".join(getattr(t, "__name__", str(t)) for t in types if t is not type(None))
+    raise TfhfError(f"{key} expects {names}; got {value!r}")
+
+
+_MISMATCH = object()
+_UnionType = type(int | None)
+
+
+def _convert(value, expected):
+    if expected is type(None):
+        return _MISMATCH
+    if expected is float and isinstance(value, int) and not isinstance(value, bool):
+        return float(value)
+    if expected is tuple and isinstance(value, list):
+        return tuple(value)
+    if expected is bool:
+        return value if isinstance(value, bool) else _MISMATCH
+    if expected is int and isinstance(value, bool):
+        return _MISMATCH
+    if expected is str and not isinstance(value, str):
+        # `--set model.checkpoint=1234` means the name "1234", not the number
+        return str(value) if isinstance(value, (int, float)) else _MISMATCH
+    return value if isinstance(value, expected) else _MISMATCH
+
+
+def summary(recipe):
+    """A few lines showing the resolved recipe, one part per line."""
+    lines = [f"task: {recipe.task}"]
+    for part_name in _part_names(recipe):
+        values = dataclasses.asdict(getattr(recipe, part_name))
+        lines.append(f"{part_name}: " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
+    return "\n".join(lines)

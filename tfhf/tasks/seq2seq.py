@@ -1,0 +1,93 @@
+"""Text-to-text tasks (translation, summarization): what differs from other tasks.
+
+Tasks of this kind differ only in their columns, source prefix and metric; everything
+else, generation included, is this one class.
+"""
+
+import time
+from dataclasses import dataclass
+from typing import Callable
+
+from transformers import DataCollatorForSeq2Seq, TFAutoModelForSeq2SeqLM
+
+from tfhf.generation import XlaGenerator, bucket_lengths
+from tfhf.recipe import Seq2SeqData
+
+
+@dataclass(frozen=True)
+class Seq2SeqTask:
+    name: str
+    """The Hub's pipeline_tag for the task, e.g. 'translation'."""
+    metric: Callable
+    """metric(predictions, references) -> {name: value}."""
+    headline: str
+    """The metric that sums a run up, e.g. 'bleu'."""
+
+    model_class = TFAutoModelForSeq2SeqLM
+    data_class = Seq2SeqData
+
+    def columns(self, data):
+        return [data.source_column, data.target_column]
+
+    def tokenizer_corpus(self, split, data):
+        """Texts to train a new tokenizer on: both sides share one vocabulary (Marian-style)."""
+        for row in split.select_columns(self.columns(data)):
+            yield row[data.source_column]
+            yield row[data.target_column]
+
+    def special_token_ids(self, tokenizer):
+        """Config ids for a model built from scratch; Marian-style: decoding starts from <pad>."""
+        return {
+            "vocab_size": len(tokenizer),
+            "pad_token_id": tokenizer.pad_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+            "decoder_start_token_id": tokenizer.pad_token_id,
+            "forced_eos_token_id": tokenizer.eos_token_id,
+        }
+
+    def preprocess(self, split, tokenizer, data):
+        """Token ids for sources (`input_ids`) and targets (`labels`), with `datasets.map`."""
+
+        def tokenize(batch):
+            sources = [data.source_prefix + text for text in batch[data.source_column]]
+            features = tokenizer(sources, max_length=data.max_source_length, truncation=True)
+            targets = tokenizer(text_target=batch[data.target_column], max_length=data.max_target_length, truncation=True)
+            features["labels"] = targets["input_ids"]
+            return features
+
+        return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+
+    def collator(self, tokenizer, model):
+        """Pads inputs with the pad id and labels with -100 (ignored by the loss); builds decoder inputs."""
+        return DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100, return_tensors="np")
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        """A function that scores the model on the validation split; its XLA programs are kept between calls."""
+        data = recipe.data
+        generator = XlaGenerator(
+            model,
+            tokenizer,
+            buckets=bucket_lengths(recipe.generate.length_buckets, data.max_source_length),
+            batch_size=recipe.eval.batch_size,
+            max_new_tokens=recipe.generate.max_new_tokens,
+            num_beams=recipe.generate.num_beams,
+        )
+        sources = tokenized_validation["input_ids"]
+        references = raw_validation[data.target_column]
+
+        def evaluate():
+            started = time.perf_counter()
+            predictions = generator.generate(sources)
+            metrics = self.metric(predictions, references)
+            metrics.update(
+                eval_seconds=round(time.perf_counter() - started, 2),
+                xla_compilations=generator.compilations,
+                xla_buckets=len(generator.buckets),
+            )
+            examples = [
+                {"source": source, "reference": reference, "prediction": prediction}
+                for source, reference, prediction in zip(raw_validation[data.source_column], references, predictions)
+            ]
+            return metrics, examples
+
+        return evaluate
