@@ -54,3 +54,7 @@ def keys(recipe_file):
         value = getattr(getattr(recipe, part) if part else recipe, name)
         doc = field.metadata.get("doc", "")
         click.echo(f"{key} = {value!r}" + (f"\n    {doc}" if doc else ""))
+
+
+if __name__ == "__main__":
+    main()

@@ -29,7 +29,11 @@ def load_splits(spec, columns, seed):
     is addressed as 'translation.en'. When there is no validation split, one is cut from
     train (`spec.validation_fraction`, seeded), as the course does for KDE4.
     """
-    raw = _load(spec)
+    datasets.disable_progress_bars()  # reading a few files needs no progress bar, and an error stays one line
+    try:
+        raw = _load(spec)
+    finally:
+        datasets.enable_progress_bars()
     if spec.train_split not in raw:
         raise TfhfError(f"{_describe(spec)} has no split {spec.train_split!r} (splits: {', '.join(raw)})")
     train = raw[spec.train_split].flatten()
@@ -81,12 +85,19 @@ def _load_files(files):
         known = ", ".join(FILE_FORMATS)
         raise TfhfError(f"data file {next(iter(files.values()))} has unknown format {suffix!r} (known: {known})")
     builder, kwargs = FILE_FORMATS[suffix]
-    data_files = {split: str(file) for split, file in files.items()}
+    return datasets.DatasetDict({split: _load_file(builder, kwargs, split, file) for split, file in files.items()})
+
+
+def _load_file(builder, kwargs, split, file):
+    if file.stat().st_size == 0:
+        raise TfhfError(f"split {split!r} of data file {file} is empty")
     try:
-        return datasets.load_dataset(builder, data_files=data_files, **kwargs)
+        return datasets.load_dataset(builder, data_files={split: str(file)}, split=split, **kwargs)
     except Exception as error:  # a malformed file: name it, keep the cause short
         cause = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise TfhfError(f"could not read data file(s) {', '.join(data_files.values())}: {cause}") from None
+        if "corresponds to no data" in cause:  # datasets' words for a file with a header and no rows
+            raise TfhfError(f"split {split!r} of data file {file} is empty") from None
+        raise TfhfError(f"could not read data file {file}: {cause}") from None
 
 
 def _load_hub(spec):

@@ -23,13 +23,15 @@ SAFETENSORS_WEIGHTS = "model.safetensors"
 
 def load_pretrained_model(model_class, checkpoint, **config_overrides):
     """`model_class` (a TFAutoModelFor* class) with weights from `checkpoint`, TF or PyTorch format."""
-    tf_file = _find(checkpoint, TF_WEIGHTS)
-    safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
-    if safetensors_file and _safetensors_format(safetensors_file) == "pt":
-        return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, config_overrides)
+    if os.path.isdir(checkpoint) and not os.path.isfile(os.path.join(checkpoint, "config.json")):
+        raise TfhfError(f"could not load model from {checkpoint}: the folder has no config.json")
     try:
+        tf_file = _find(checkpoint, TF_WEIGHTS)
+        safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
+        if safetensors_file and _safetensors_format(safetensors_file) == "pt":
+            return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, config_overrides)
         return model_class.from_pretrained(checkpoint, **config_overrides)
-    except (OSError, HFValidationError) as error:
+    except (OSError, ValueError, HFValidationError) as error:
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None
 
 
@@ -91,18 +93,15 @@ def _find(checkpoint, filename):
     if os.path.isdir(checkpoint):
         path = os.path.join(checkpoint, filename)
         return path if os.path.isfile(path) else None
-    try:
-        return cached_file(
-            checkpoint,
-            filename,
-            _raise_exceptions_for_missing_entries=False,
-            _raise_exceptions_for_connection_errors=False,
-        )
-    except (OSError, HFValidationError) as error:
-        raise TfhfError(_unavailable(checkpoint, "model", error)) from None
+    return cached_file(
+        checkpoint,
+        filename,
+        _raise_exceptions_for_missing_entries=False,
+        _raise_exceptions_for_connection_errors=False,
+    )
 
 
 def _unavailable(name, what, error):
-    if not os.path.exists(name) and ("/" not in name or not name.startswith((".", "/"))):
-        return f"could not load {what} {name!r}: not a local folder, and not found on the Hub or in its cache (offline?)"
-    return f"could not load {what} from {name}: {str(error).splitlines()[0]}"
+    if os.path.exists(name):
+        return f"could not load {what} from {name}: {str(error).splitlines()[0][:200]}"
+    return f"could not load {what} {name!r}: not a local folder, and not found on the Hub or in its cache (offline?)"

@@ -1,0 +1,127 @@
+"""The `tfhf` command end to end: a shrunk translation run, and every kind of bad input."""
+
+import json
+import subprocess
+import sys
+
+import pytest
+from click.testing import CliRunner
+from transformers import AutoTokenizer, TFAutoModelForSeq2SeqLM
+
+from tests.conftest import write_recipe
+from tfhf.cli import main
+
+TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds"}
+
+
+def run_cli(*args):
+    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+
+
+def without_timings(value):
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    return value
+
+
+def test_help_does_not_import_tensorflow():
+    code = "import sys; from tfhf.cli import main; sys.argv=['tfhf','--help']\ntry: main()\nexcept SystemExit: pass\nprint('tensorflow' in sys.modules, 'transformers' in sys.modules)"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip().splitlines()[-1] == "False False"
+
+
+def test_a_shrunk_translation_run_writes_a_loadable_model_and_metrics(tmp_path, tiny_recipe_file):
+    out = tmp_path / "run"
+    result = run_cli("run", tiny_recipe_file, "--output-dir", out, "--set", "train.epochs=2")
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["task"] == "translation"
+    assert isinstance(metrics["before"]["bleu"], float) and isinstance(metrics["after"]["bleu"], float)
+    assert metrics["train"]["seconds"] > 0 and metrics["train"]["samples_per_second"] > 0
+    assert len(metrics["train"]["loss"]) == 2 and metrics["train"]["loss"][1] < metrics["train"]["loss"][0]
+    assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
+    assert "xla_compilations" in result.output and "bleu" in result.output
+    recipe = json.loads((out / "recipe.json").read_text())
+    assert recipe["train"]["epochs"] == 2 and recipe["output"]["dir"] == str(out)
+    predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert {"source", "reference", "prediction"} <= predictions[0].keys()
+    model = TFAutoModelForSeq2SeqLM.from_pretrained(out)
+    tokenizer = AutoTokenizer.from_pretrained(out)
+    generated = model.generate(**tokenizer(["Open the file"], return_tensors="tf"), max_new_tokens=4)
+    assert generated.shape[0] == 1
+    assert not list(tmp_path.glob(".run.*")), "staging folders must not be left behind"
+
+
+def test_the_same_seed_gives_the_same_metrics(tmp_path, tiny_recipe_file):
+    first = run_cli("run", tiny_recipe_file, "--output-dir", tmp_path / "a")
+    second = run_cli("run", tiny_recipe_file, "--output-dir", tmp_path / "b")
+    assert first.exit_code == second.exit_code == 0
+    a = json.loads((tmp_path / "a" / "metrics.json").read_text())
+    b = json.loads((tmp_path / "b" / "metrics.json").read_text())
+    assert without_timings(a) == without_timings(b)
+
+
+def bad_inputs(tmp_path, pairs_file):
+    """(arguments, expected message) for each kind of bad input."""
+    recipe = write_recipe(tmp_path, pairs_file)
+    syntax = tmp_path / "syntax.py"
+    syntax.write_text("recipe = Recipe(task='translation'\n")
+    no_recipe = tmp_path / "no_recipe.py"
+    no_recipe.write_text("RECIPE = None\n")
+    empty = tmp_path / "empty.jsonl"
+    empty.write_text("")
+    header_only = tmp_path / "header_only.csv"
+    header_only.write_text("en,fr\n")
+    return {
+        "missing recipe file": ([tmp_path / "nope.py"], "recipe file not found"),
+        "syntax error": ([syntax], "syntax error in recipe"),
+        "no recipe": ([no_recipe], "defines no `recipe`"),
+        "unknown override": ([recipe, "--set", "train.lr=1e-3"], "unknown recipe key 'train.lr'"),
+        "mistyped override": ([recipe, "--set", "train.epochs=many"], "train.epochs expects int; got 'many'"),
+        "missing data file": ([recipe, "--set", f"data.path={tmp_path / 'gone.jsonl'}"], "data file not found"),
+        "missing column": ([recipe, "--set", "data.target_column=de"], "has no column 'de' (columns: en, fr)"),
+        "empty file": ([recipe, "--set", f"data.path={empty}"], "split 'train' of data file"),
+        "empty split": ([recipe, "--set", f"data.path={header_only}"], "is empty"),
+        "unknown task": ([recipe, "--set", "task=poetry"], "unknown task 'poetry'"),
+    }
+
+
+CASES = [
+    "missing recipe file",
+    "syntax error",
+    "no recipe",
+    "unknown override",
+    "mistyped override",
+    "missing data file",
+    "missing column",
+    "empty file",
+    "empty split",
+    "unknown task",
+]
+
+
+@pytest.mark.parametrize("case", CASES)
+def test_bad_input_is_one_line_exit_2_and_touches_no_output(tmp_path, pairs_file, case):
+    args, message = bad_inputs(tmp_path, pairs_file)[case]
+    existing = tmp_path / "existing_run"
+    existing.mkdir()
+    (existing / "metrics.json").write_text('{"kept": true}')
+    fresh = tmp_path / "fresh_run"
+    for out in (existing, fresh):
+        result = run_cli("run", *args, "--output-dir", out)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.count("\n") == 1 and result.stderr.startswith("tfhf: error: "), result.stderr
+        assert message in result.stderr
+        assert "Traceback" not in result.output
+    assert not fresh.exists()
+    assert [p.name for p in existing.iterdir()] == ["metrics.json"]
+    assert (existing / "metrics.json").read_text() == '{"kept": true}'
+    assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
+
+
+def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
+    result = subprocess.run(
+        [sys.executable, "-m", "tfhf.cli", "run", str(tmp_path / "missing.py")], capture_output=True, text=True
+    )
+    assert result.returncode == 2
+    assert result.stderr == f"tfhf: error: recipe file not found: {tmp_path / 'missing.py'}\n"

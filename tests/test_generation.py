@@ -1,0 +1,37 @@
+"""The XLA metric loop compiles at most once per length bucket, however many batches it runs."""
+
+import numpy as np
+
+from tests.tiny_models import tiny_translation_setup
+from tfhf.generation import XlaGenerator, bucket_lengths
+
+
+def test_bucket_lengths_always_fit_the_longest_input():
+    assert bucket_lengths((16, 32, 64, 128), 40) == [16, 32, 40]
+    assert bucket_lengths((8, 16), 16) == [8, 16]
+    assert bucket_lengths((8,), 32) == [8, 32]
+
+
+def test_compilations_stay_within_the_buckets_across_many_batches_and_two_evaluations():
+    _, tokenizer, model, rows = tiny_translation_setup()
+    # inputs of every length from 2 to 20 tokens, so both buckets and ragged last batches occur
+    sequences = [tokenizer(row["en"] + " " + row["en"])["input_ids"][:length] for row, length in zip(rows, range(2, 21))]
+    sequences = sequences * 3  # 57 inputs
+    generator = XlaGenerator(model, tokenizer, buckets=[10, 20], batch_size=4, max_new_tokens=6)
+    batches = []
+    first = generator.generate(sequences, progress=batches.append)
+    assert len(batches) > len(generator.buckets) * 5  # many more batches than buckets
+    assert generator.compilations == 2
+    second = generator.generate(list(reversed(sequences)))
+    assert generator.compilations == 2  # the second evaluation compiled nothing new
+    assert second == list(reversed(first))  # order kept, padding rows never leak into outputs
+
+
+def test_xla_outputs_match_eager_generate():
+    _, tokenizer, model, rows = tiny_translation_setup()
+    sequences = [tokenizer(row["en"])["input_ids"] for row in rows[:5]]
+    generator = XlaGenerator(model, tokenizer, buckets=[48], batch_size=8, max_new_tokens=6)
+    xla_texts = generator.generate(sequences)
+    for ids, xla_text in zip(sequences, xla_texts):
+        eager = model.generate(input_ids=np.array([ids]), max_new_tokens=6, num_beams=1, do_sample=False)
+        assert tokenizer.decode(eager[0], skip_special_tokens=True).strip() == xla_text

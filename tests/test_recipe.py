@@ -1,0 +1,102 @@
+"""Recipe files, dotted overrides and their type checks (no TensorFlow needed)."""
+
+from pathlib import Path
+
+import pytest
+
+from tfhf.errors import TfhfError
+from tfhf.recipe import Recipe, Seq2SeqData, apply_overrides, load_recipe, summary
+from tfhf.tasks import TASKS
+
+RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("*.py"))
+
+
+def test_every_bundled_recipe_loads_and_names_a_known_task():
+    assert RECIPES, "recipes/ is empty"
+    for path in RECIPES:
+        recipe = load_recipe(path)
+        assert recipe.task in TASKS, path
+        assert isinstance(recipe.data, TASKS[recipe.task].data_class), path
+        assert Path(recipe.data.path).exists() or "/" in recipe.data.path, path
+
+
+def test_every_bundled_recipe_opens_with_the_command_to_run_it():
+    for path in RECIPES:
+        assert f"tfhf run recipes/{path.name}" in path.read_text().split('"""')[1], path
+
+
+def test_overrides_parse_literals_and_keep_types(tiny_recipe_file):
+    recipe = load_recipe(tiny_recipe_file)
+    changed = apply_overrides(
+        recipe,
+        [
+            "train.learning_rate=3e-5",
+            "data.max_source_length=64",
+            "train.epochs=2",
+            "generate.length_buckets=[8, 24]",
+            "model.checkpoint=Helsinki-NLP/opus-mt-en-fr",
+            "data.max_train_samples=None",
+            "runtime.deterministic=false",
+            "data.load_kwargs={'lang1': 'en', 'lang2': 'fr'}",
+        ],
+    )
+    assert changed.train.learning_rate == 3e-5
+    assert changed.data.max_source_length == 64
+    assert changed.generate.length_buckets == (8, 24)
+    assert changed.model.checkpoint == "Helsinki-NLP/opus-mt-en-fr"
+    assert changed.runtime.deterministic is False
+    assert changed.data.load_kwargs == {"lang1": "en", "lang2": "fr"}
+    assert isinstance(changed.data, Seq2SeqData)
+    # the original is untouched
+    assert recipe.train.learning_rate == 1e-3 and recipe.model.checkpoint is None
+
+
+def test_an_int_is_accepted_where_a_float_is_expected(tiny_recipe_file):
+    changed = apply_overrides(load_recipe(tiny_recipe_file), ["train.learning_rate=1"])
+    assert changed.train.learning_rate == 1.0 and isinstance(changed.train.learning_rate, float)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("train.learnig_rate=3e-5", "unknown recipe key 'train.learnig_rate'; did you mean train.learning_rate?"),
+        ("data.max_source_lenght=64", "did you mean data.max_source_length?"),
+        ("train.epochs=three", "train.epochs expects int; got 'three'"),
+        ("train.epochs=2.5", "train.epochs expects int; got 2.5"),
+        ("runtime.deterministic=1", "runtime.deterministic expects bool; got 1"),
+        ("train.epochs=None", "train.epochs cannot be None"),
+        ("runtime.precision=float16", "runtime.precision must be one of auto, float32, mixed_float16, mixed_bfloat16"),
+        ("train.epochs", "is not of the form key=value"),
+    ],
+)
+def test_bad_overrides_are_refused_with_the_key_named(tiny_recipe_file, override, message):
+    with pytest.raises(TfhfError, match=None) as error:
+        apply_overrides(load_recipe(tiny_recipe_file), [override])
+    assert message in str(error.value)
+
+
+def test_load_recipe_errors_name_the_file(tmp_path):
+    with pytest.raises(TfhfError, match="recipe file not found"):
+        load_recipe(tmp_path / "nope.py")
+    broken = tmp_path / "broken.py"
+    broken.write_text("recipe = Recipe(\n")
+    with pytest.raises(TfhfError, match=r"syntax error in recipe .*broken.py, line 1"):
+        load_recipe(broken)
+    empty = tmp_path / "empty.py"
+    empty.write_text("x = 1\n")
+    with pytest.raises(TfhfError, match="defines no `recipe`"):
+        load_recipe(empty)
+    wrong = tmp_path / "wrong.py"
+    wrong.write_text("recipe = {'task': 'translation'}\n")
+    with pytest.raises(TfhfError, match="is a dict, not a tfhf.recipe.Recipe"):
+        load_recipe(wrong)
+
+
+def test_summary_and_to_dict_show_every_part(tiny_recipe_file):
+    recipe = load_recipe(tiny_recipe_file)
+    text = summary(recipe)
+    for part in ("task:", "model:", "data:", "train:", "eval:", "generate:", "runtime:", "output:"):
+        assert part in text
+    as_dict = recipe.to_dict()
+    assert as_dict["train"]["epochs"] == 1 and as_dict["task"] == "translation"
+    assert isinstance(Recipe(task="translation", model=recipe.model, data=recipe.data).train.seed, int)
