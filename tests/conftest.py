@@ -39,8 +39,7 @@ def sample_pairs(count):
 def pairs_file(tmp_path):
     path = tmp_path / "pairs.jsonl"
     with open(path, "w", encoding="utf-8") as f:
-        for pair in sample_pairs(120):
-            f.write(json.dumps(pair, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(pair, ensure_ascii=False) + "\n" for pair in sample_pairs(120))
     return path
 
 

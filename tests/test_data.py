@@ -5,10 +5,10 @@ import json
 import pandas as pd
 import pytest
 
+from tests.conftest import sample_pairs
 from tfhf.data import load_splits
 from tfhf.errors import TfhfError
 from tfhf.recipe import Data, Seq2SeqData
-from tests.conftest import sample_pairs
 
 PAIRS = sample_pairs(40)
 

@@ -15,7 +15,9 @@ def test_bucket_lengths_always_fit_the_longest_input():
 def test_compilations_stay_within_the_buckets_across_many_batches_and_two_evaluations():
     _, tokenizer, model, rows = tiny_translation_setup()
     # inputs of every length from 2 to 20 tokens, so both buckets and ragged last batches occur
-    sequences = [tokenizer(row["en"] + " " + row["en"])["input_ids"][:length] for row, length in zip(rows, range(2, 21))]
+    sequences = [
+        tokenizer(row["en"] + " " + row["en"])["input_ids"][:length] for row, length in zip(rows, range(2, 21))
+    ]
     sequences = sequences * 3  # 57 inputs
     generator = XlaGenerator(model, tokenizer, buckets=[10, 20], batch_size=4, max_new_tokens=6)
     batches = []

@@ -1,16 +1,19 @@
 """The bundled recipes reach the results their docstrings promise, on their embedded defaults."""
 
 import json
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
 
 from tfhf.cli import main
 
+RECIPES = Path(__file__).resolve().parents[1] / "recipes"
+
 
 @pytest.mark.slow
 def test_translation_default_reaches_bleu_40_with_30_points_gained(tmp_path):
-    result = CliRunner().invoke(main, ["run", "recipes/translation.py", "--output-dir", str(tmp_path / "run")])
+    result = CliRunner().invoke(main, ["run", str(RECIPES / "translation.py"), "--output-dir", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["after"]["bleu"] >= 40

@@ -22,8 +22,14 @@ def main():
 
 @main.command()
 @click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
-@click.option("--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. train.epochs=3.")
-@click.option("--output-dir", type=click.Path(file_okay=False, path_type=Path), help="Where to write the run (default runs/<recipe name>).")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. train.epochs=3."
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write the run (default runs/<recipe name>).",
+)
 def run(recipe_file, overrides, output_dir):
     """Train and evaluate the model RECIPE_FILE describes."""
     from tfhf.recipe import apply_overrides, load_recipe

@@ -19,7 +19,13 @@ FILE_FORMATS = {
     ".parquet": ("parquet", {}),
     ".txt": ("text", {}),
 }
-SPLIT_FILE_NAMES = {"train": "train", "validation": "validation", "valid": "validation", "dev": "validation", "test": "test"}
+SPLIT_FILE_NAMES = {
+    "train": "train",
+    "validation": "validation",
+    "valid": "validation",
+    "dev": "validation",
+    "test": "test",
+}
 
 
 def load_splits(spec, columns, seed):
@@ -42,7 +48,9 @@ def load_splits(spec, columns, seed):
     else:
         _check_not_empty(train, spec, spec.train_split)
         if len(train) < 2:
-            raise TfhfError(f"split {spec.train_split!r} of {_describe(spec)} is too small to cut a validation split from")
+            raise TfhfError(
+                f"split {spec.train_split!r} of {_describe(spec)} is too small to cut a validation split from"
+            )
         pieces = train.train_test_split(test_size=spec.validation_fraction, seed=seed)
         train, validation = pieces["train"], pieces["test"]
     splits = {"train": _limit(train, spec.max_train_samples), "validation": _limit(validation, spec.max_eval_samples)}
@@ -119,9 +127,7 @@ def _limit(split, max_samples):
 def _check_columns(split, columns, spec):
     for column in columns:
         if column not in split.column_names:
-            raise TfhfError(
-                f"{_describe(spec)} has no column {column!r} (columns: {', '.join(split.column_names)})"
-            )
+            raise TfhfError(f"{_describe(spec)} has no column {column!r} (columns: {', '.join(split.column_names)})")
 
 
 def _check_not_empty(split, spec, name):

@@ -13,8 +13,8 @@ is written; the output directory is published in one rename at the end (tfhf.run
 import math
 import sys
 import time
+import warnings
 
-import tensorflow as tf
 from transformers import create_optimizer
 
 from tfhf import runtime
@@ -94,10 +94,15 @@ def run(recipe, output_dir, log=print):
     log(describe_metrics(metrics["after"]))
     if "before" in metrics:
         change = metrics["after"][task.headline] - metrics["before"][task.headline]
-        log(f"{task.headline}: {metrics['before'][task.headline]:.2f} -> {metrics['after'][task.headline]:.2f} ({change:+.2f})")
+        log(
+            f"{task.headline}: {metrics['before'][task.headline]:.2f} -> {metrics['after'][task.headline]:.2f} ({change:+.2f})"
+        )
 
     banner(log, f"Saving to {output_dir}")
-    with staged_directory(output_dir) as staging:
+    with staged_directory(output_dir) as staging, warnings.catch_warnings():
+        # Marian-style configs carry generation ids (forced_eos_token_id) that transformers 4.57
+        # asks to move to generation_config; both are saved and read back correctly.
+        warnings.filterwarnings("ignore", "Some non-default generation parameters")
         model.save_pretrained(staging)
         tokenizer.save_pretrained(staging)
         write_json(staging / "recipe.json", recipe.to_dict())
@@ -127,7 +132,9 @@ def make_tokenizer(recipe, task, train_split, log):
         return tokenizer
     started = time.perf_counter()
     tokenizer = train_tokenizer(task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size)
-    log(f"trained a {len(tokenizer)}-token BPE tokenizer on the training split in {time.perf_counter() - started:.1f} s")
+    log(
+        f"trained a {len(tokenizer)}-token BPE tokenizer on the training split in {time.perf_counter() - started:.1f} s"
+    )
     return tokenizer
 
 
@@ -141,7 +148,9 @@ def make_model(recipe, task, tokenizer):
 
 
 def describe_metrics(metrics):
-    return ", ".join(f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}" for key, value in metrics.items())
+    return ", ".join(
+        f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}" for key, value in metrics.items()
+    )
 
 
 def banner(log, title):

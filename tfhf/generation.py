@@ -23,9 +23,9 @@ def bucket_lengths(requested, max_length):
 class XlaGenerator:
     """Generates text for batches of token ids with one `tf.function(jit_compile=True)`.
 
-        generator = XlaGenerator(model, tokenizer, buckets=[16, 32], batch_size=64, max_new_tokens=64)
-        texts = generator.generate(list_of_input_id_lists)
-        generator.compilations  # how many XLA programs were built so far
+    generator = XlaGenerator(model, tokenizer, buckets=[16, 32], batch_size=64, max_new_tokens=64)
+    texts = generator.generate(list_of_input_id_lists)
+    generator.compilations  # how many XLA programs were built so far
     """
 
     def __init__(self, model, tokenizer, buckets, batch_size, max_new_tokens, num_beams=1):

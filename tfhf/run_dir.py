@@ -40,5 +40,4 @@ def write_json(path, value):
 
 def write_jsonl(path, rows):
     with open(path, "w", encoding="utf-8") as f:
-        for row in rows:
-            f.write(json.dumps(row, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)

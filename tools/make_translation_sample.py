@@ -203,8 +203,7 @@ def main():
     pairs = generate(args.count, args.seed)
     args.output.parent.mkdir(parents=True, exist_ok=True)
     with open(args.output, "w", encoding="utf-8") as f:
-        for pair in pairs:
-            f.write(json.dumps(pair, ensure_ascii=False) + "\n")
+        f.writelines(json.dumps(pair, ensure_ascii=False) + "\n" for pair in pairs)
     print(f"wrote {len(pairs)} pairs to {args.output}")
 
 

@@ -5,8 +5,8 @@ else, generation included, is this one class.
 """
 
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from transformers import DataCollatorForSeq2Seq, TFAutoModelForSeq2SeqLM
 
@@ -51,7 +51,9 @@ class Seq2SeqTask:
         def tokenize(batch):
             sources = [data.source_prefix + text for text in batch[data.source_column]]
             features = tokenizer(sources, max_length=data.max_source_length, truncation=True)
-            targets = tokenizer(text_target=batch[data.target_column], max_length=data.max_target_length, truncation=True)
+            targets = tokenizer(
+                text_target=batch[data.target_column], max_length=data.max_target_length, truncation=True
+            )
             features["labels"] = targets["input_ids"]
             return features
 
