@@ -19,3 +19,12 @@ def test_translation_default_reaches_bleu_40_with_30_points_gained(tmp_path):
     assert metrics["after"]["bleu"] >= 40
     assert metrics["after"]["bleu"] - metrics["before"]["bleu"] >= 30
     assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
+
+
+@pytest.mark.slow
+def test_summarization_default_gains_10_rouge1_points_and_beats_lead_3(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(RECIPES / "summarization.py"), "--output-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["after"]["rouge1"] >= metrics["before"]["rouge1"] + 10
+    assert metrics["after"]["rouge1"] > metrics["baseline"]["rouge1"]

@@ -71,6 +71,11 @@ def run(recipe, output_dir, log=print):
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
 
     metrics = {"task": task.name}
+    baseline = task.baseline_scores(raw["validation"], data)
+    if baseline:
+        metrics["baseline"] = baseline
+        banner(log, f"Baseline: {baseline['name']}")
+        log(describe_metrics({k: v for k, v in baseline.items() if k != "name"}))
     if recipe.eval.before_training:
         banner(log, "Evaluation before training")
         metrics["before"], _ = evaluate()

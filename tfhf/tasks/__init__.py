@@ -1,5 +1,6 @@
 """Every task tfhf runs, keyed by the Hub's pipeline_tag. A plain dict: no registration magic."""
 
+from tfhf.tasks.summarization import SUMMARIZATION
 from tfhf.tasks.translation import TRANSLATION
 
-TASKS = {TRANSLATION.name: TRANSLATION}
+TASKS = {task.name: task for task in (TRANSLATION, SUMMARIZATION)}

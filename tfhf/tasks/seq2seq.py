@@ -22,6 +22,8 @@ class Seq2SeqTask:
     """metric(predictions, references) -> {name: value}."""
     headline: str
     """The metric that sums a run up, e.g. 'bleu'."""
+    baseline: Callable | None = None
+    """A non-learned baseline, source text -> prediction (e.g. lead-3), scored beside the model."""
 
     model_class = TFAutoModelForSeq2SeqLM
     data_class = Seq2SeqData
@@ -62,6 +64,13 @@ class Seq2SeqTask:
     def collator(self, tokenizer, model):
         """Pads inputs with the pad id and labels with -100 (ignored by the loss); builds decoder inputs."""
         return DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100, return_tensors="np")
+
+    def baseline_scores(self, raw_validation, data):
+        """The metric of `baseline` on the validation split, or None when the task has none."""
+        if self.baseline is None:
+            return None
+        predictions = [self.baseline(text) for text in raw_validation[data.source_column]]
+        return {"name": self.baseline.__name__, **self.metric(predictions, raw_validation[data.target_column])}
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         """A function that scores the model on the validation split; its XLA programs are kept between calls."""
