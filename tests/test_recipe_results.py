@@ -28,3 +28,11 @@ def test_summarization_default_gains_10_rouge1_points_and_beats_lead_3(tmp_path)
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["after"]["rouge1"] >= metrics["before"]["rouge1"] + 10
     assert metrics["after"]["rouge1"] > metrics["baseline"]["rouge1"]
+
+
+@pytest.mark.slow
+def test_causal_lm_default_halves_perplexity(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(RECIPES / "causal_lm.py"), "--output-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["after"]["perplexity"] <= metrics["before"]["perplexity"] / 2

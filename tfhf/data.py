@@ -66,11 +66,25 @@ def _load(spec):
         raise TfhfError("data.path is empty: give a Hub dataset id or a local data file")
     if path.is_file():
         return _load_files({"train": path})
+    if path.is_dir() and spec.file_pattern:
+        return _load_documents(path, spec.file_pattern)
     if path.is_dir():
         return _load_files(_split_files(path))
     if path.suffix.lower() in FILE_FORMATS or spec.path.startswith((".", "/", "~")):
         raise TfhfError(f"data file not found: {spec.path}")
     return _load_hub(spec)
+
+
+def _load_documents(folder, pattern):
+    """One example per file matching `pattern`, in sorted (so reproducible) order."""
+    files = sorted(file for file in folder.glob(pattern) if file.is_file())
+    if not files:
+        raise TfhfError(f"data folder {folder} has no file matching {pattern!r}")
+    rows = {"text": [], "file": []}
+    for file in files:
+        rows["text"].append(file.read_text(encoding="utf-8", errors="replace"))
+        rows["file"].append(file.name)
+    return datasets.DatasetDict({"train": datasets.Dataset.from_dict(rows)})
 
 
 def _split_files(folder):

@@ -40,14 +40,15 @@ def run(recipe, output_dir, log=print):
     data = recipe.data
     raw = load_splits(data, task.columns(data), seed=recipe.train.seed)
     log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {data.path}")
-    if len(raw["train"]) < recipe.train.batch_size:
-        raise TfhfError(
-            f"the training split has {len(raw['train'])} examples, fewer than train.batch_size={recipe.train.batch_size}"
-        )
 
     banner(log, "Tokenizer")
     tokenizer = make_tokenizer(recipe, task, raw["train"], log)
     tokenized = {name: task.preprocess(split, tokenizer, data) for name, split in raw.items()}
+    if len(tokenized["train"]) < recipe.train.batch_size:
+        raise TfhfError(
+            f"the training split has {len(tokenized['train'])} examples after preprocessing, "
+            f"fewer than train.batch_size={recipe.train.batch_size}"
+        )
 
     banner(log, "Model")
     with strategy.scope():
@@ -136,7 +137,9 @@ def make_tokenizer(recipe, task, train_split, log):
         log(f"{type(tokenizer).__name__} from {name}")
         return tokenizer
     started = time.perf_counter()
-    tokenizer = train_tokenizer(task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size)
+    tokenizer = train_tokenizer(
+        task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size, style=task.tokenizer_style
+    )
     log(
         f"trained a {len(tokenizer)}-token BPE tokenizer on the training split in {time.perf_counter() - started:.1f} s"
     )

@@ -30,6 +30,9 @@ class XlaGenerator:
 
     def __init__(self, model, tokenizer, buckets, batch_size, max_new_tokens, num_beams=1):
         self.tokenizer = tokenizer
+        # A decoder-only model continues its input: pad on the left so every prompt ends where
+        # generation starts, and keep only the new tokens.
+        self.decoder_only = not model.config.is_encoder_decoder
         self.buckets = sorted(buckets)
         self.batch_size = batch_size
         self.pad_id = tokenizer.pad_token_id
@@ -57,6 +60,8 @@ class XlaGenerator:
                 chunk = indices[start : start + self.batch_size]
                 input_ids, attention_mask = self._pad([sequences[i] for i in chunk], bucket)
                 generated = self._run(input_ids, attention_mask)[: len(chunk)]
+                if self.decoder_only:
+                    generated = generated[:, bucket:]
                 texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
                 for index, text in zip(chunk, texts):
                     outputs[index] = text.strip()
@@ -71,14 +76,14 @@ class XlaGenerator:
         return self.buckets[position]
 
     def _pad(self, rows, length):
-        """A full batch of `length` columns; rows beyond the real ones are all padding."""
+        """A full batch of `length` columns; missing rows repeat the last real one (their outputs are dropped)."""
+        rows = rows + [rows[-1]] * (self.batch_size - len(rows))
         input_ids = np.full((self.batch_size, length), self.pad_id, dtype=np.int32)
         attention_mask = np.zeros((self.batch_size, length), dtype=np.int32)
         for row, ids in enumerate(rows):
-            input_ids[row, : len(ids)] = ids
-            attention_mask[row, : len(ids)] = 1
-        # A padding row must still attend to something, or attention softmaxes over nothing.
-        attention_mask[len(rows) :, 0] = 1
+            columns = slice(length - len(ids), length) if self.decoder_only else slice(0, len(ids))
+            input_ids[row, columns] = ids
+            attention_mask[row, columns] = 1
         return input_ids, attention_mask
 
     def _run(self, input_ids, attention_mask):

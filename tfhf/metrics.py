@@ -3,6 +3,8 @@
 Each function returns plain floats on the scale the course reports (BLEU and ROUGE 0-100).
 """
 
+import math
+
 import sacrebleu
 from rouge_score import rouge_scorer
 
@@ -39,3 +41,12 @@ def rouge(predictions, references):
         for name in ROUGE_TYPES:
             totals[name] += scores[name].fmeasure
     return {name: 100 * total / max(len(predictions), 1) for name, total in totals.items()}
+
+
+def perplexity(total_loss, total_tokens):
+    """exp of the mean token loss over the whole set: `total_loss` summed over `total_tokens` tokens.
+
+    Not the mean of per-batch perplexities: batches hold different numbers of scored
+    tokens, and exp of a mean is not the mean of exps.
+    """
+    return math.exp(total_loss / total_tokens)

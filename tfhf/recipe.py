@@ -70,6 +70,11 @@ class Data:
     validation_fraction: float = setting(
         0.1, "When the data has no validation split, this share of train becomes one (seeded)."
     )
+    file_pattern: str | None = setting(
+        None,
+        "With `path` a folder of documents: a glob such as '*.py'; each matching file becomes one "
+        "example with columns 'text' and 'file'.",
+    )
     max_train_samples: int | None = setting(None, "Use at most this many training examples.")
     max_eval_samples: int | None = setting(None, "Evaluate on at most this many examples.")
 
@@ -85,6 +90,15 @@ class Seq2SeqData(Data):
     source_prefix: str = setting("", "Text put before every source, e.g. 'summarize: ' for T5 models.")
     max_source_length: int = setting(128, "Source texts are truncated to this many tokens.")
     max_target_length: int = setting(128, "Target texts are truncated to this many tokens.")
+
+
+@dataclass
+class TextData(Data):
+    """Data for language modelling: one text column, concatenated and cut into blocks."""
+
+    text_column: str = setting("text", "Column holding the text.")
+    keywords: tuple = setting((), "Keep only examples whose text contains one of these strings; () keeps all.")
+    block_size: int = setting(128, "Tokens per training example: the texts are concatenated and cut into blocks.")
 
 
 @dataclass
@@ -113,6 +127,7 @@ class Generate:
 
     max_new_tokens: int = setting(64, "Longest output generated, in tokens.")
     num_beams: int = setting(1, "1 is greedy search; more is beam search (slower to compile and run).")
+    prompts: tuple = setting((), "Fixed prompts to complete after training (language models), saved with the run.")
     length_buckets: tuple = setting(
         (16, 32, 64, 128),
         "Inputs are padded up to the smallest of these lengths that fits; each bucket is one "

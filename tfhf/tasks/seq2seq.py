@@ -27,6 +27,7 @@ class Seq2SeqTask:
 
     model_class = TFAutoModelForSeq2SeqLM
     data_class = Seq2SeqData
+    tokenizer_style = "sentencepiece"
 
     def columns(self, data):
         return [data.source_column, data.target_column]

@@ -1,0 +1,105 @@
+"""Causal language modelling (text-generation): train a GPT-2-style model, score perplexity.
+
+Texts are tokenized, joined with the end-of-text token and cut into `block_size` blocks;
+`DataCollatorForLanguageModeling(mlm=False)` makes the labels. Perplexity is measured
+exactly over the validation blocks, and fixed prompts are completed with the XLA
+generation path after training.
+"""
+
+from transformers import DataCollatorForLanguageModeling, TFAutoModelForCausalLM
+
+from tfhf.chunking import group_texts
+from tfhf.errors import TfhfError
+from tfhf.generation import XlaGenerator, bucket_lengths
+from tfhf.metrics import perplexity
+from tfhf.recipe import TextData
+from tfhf.token_loss import summed_token_loss
+
+
+class CausalLMTask:
+    name = "text-generation"
+    headline = "perplexity"
+    model_class = TFAutoModelForCausalLM
+    data_class = TextData
+    tokenizer_style = "byte_level"
+
+    def columns(self, data):
+        return [data.text_column]
+
+    def tokenizer_corpus(self, split, data):
+        yield from _kept(split, data)[data.text_column]
+
+    def special_token_ids(self, tokenizer):
+        return {
+            "vocab_size": len(tokenizer),
+            "bos_token_id": tokenizer.bos_token_id,
+            "eos_token_id": tokenizer.eos_token_id,
+        }
+
+    def preprocess(self, split, tokenizer, data):
+        """Blocks of `data.block_size` token ids; documents separated by the end-of-text token."""
+        split = _kept(split, data)
+
+        def tokenize(batch):
+            ids = tokenizer(batch[data.text_column], add_special_tokens=False)["input_ids"]
+            return {"input_ids": [row + [tokenizer.eos_token_id] for row in ids]}
+
+        tokens = split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+        blocks = tokens.map(lambda batch: group_texts(batch, data.block_size), batched=True, desc="grouping")
+        if len(blocks) == 0:
+            total = sum(len(ids) for ids in tokens["input_ids"])
+            raise TfhfError(
+                f"the corpus in {data.path} has {total} tokens, fewer than one block (data.block_size={data.block_size})"
+            )
+        return blocks
+
+    def collator(self, tokenizer, model):
+        return DataCollatorForLanguageModeling(tokenizer, mlm=False, return_tensors="np")
+
+    def baseline_scores(self, raw_validation, data):
+        return None
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        eval_set = model.prepare_tf_dataset(
+            tokenized_validation,
+            batch_size=recipe.eval.batch_size,
+            shuffle=False,
+            collate_fn=self.collator(tokenizer, model),
+        )
+        prompts = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in recipe.generate.prompts]
+        generator = None
+        if prompts:
+            longest = max(len(ids) for ids in prompts)
+            generator = XlaGenerator(
+                model,
+                tokenizer,
+                buckets=bucket_lengths(recipe.generate.length_buckets, longest),
+                batch_size=len(prompts),
+                max_new_tokens=recipe.generate.max_new_tokens,
+                num_beams=recipe.generate.num_beams,
+            )
+
+        def evaluate():
+            total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=True)
+            metrics = {"perplexity": perplexity(total_loss, tokens), "loss": total_loss / tokens, "tokens": int(tokens)}
+            completions = []
+            if generator:
+                texts = generator.generate(prompts)
+                completions = [{"prompt": p, "completion": t} for p, t in zip(recipe.generate.prompts, texts)]
+                metrics["xla_compilations"] = generator.compilations
+            return metrics, completions
+
+        return evaluate
+
+
+def _kept(split, data):
+    """The examples that contain one of `data.keywords` (all when there are none)."""
+    if not data.keywords:
+        return split
+    kept = split.filter(lambda row: any(k in row[data.text_column] for k in data.keywords), desc="keyword filter")
+    if len(kept) == 0:
+        raise TfhfError(f"no example in {data.path} contains any of the keywords {list(data.keywords)}")
+    return kept
+
+
+CAUSAL_LM = CausalLMTask()

@@ -1,0 +1,32 @@
+"""Exact token-level loss of a language model over a whole evaluation set.
+
+Sums the cross-entropy of every scored token (label != -100) and counts them, so the
+mean, and so the perplexity, weighs every token equally whatever the batch sizes.
+Logits are cast to float32 first: under mixed precision they may be float16.
+"""
+
+import tensorflow as tf
+
+
+def summed_token_loss(model, tf_dataset, shift_labels):
+    """(sum of token losses, number of scored tokens) of `model` on batches of (features, labels).
+
+    shift_labels: True for causal LMs (position t predicts token t+1), False for masked LMs.
+    """
+
+    @tf.function
+    def batch_loss(features, labels):
+        logits = tf.cast(model(features, training=False).logits, tf.float32)
+        if shift_labels:
+            logits, labels = logits[:, :-1], labels[:, 1:]
+        scored = labels != -100
+        losses = tf.keras.losses.sparse_categorical_crossentropy(tf.where(scored, labels, 0), logits, from_logits=True)
+        scored = tf.cast(scored, tf.float32)
+        return tf.reduce_sum(losses * scored), tf.reduce_sum(scored)
+
+    total_loss, total_tokens = 0.0, 0.0
+    for features, labels in tf_dataset:
+        loss, tokens = batch_loss(features, labels)
+        total_loss += float(loss)
+        total_tokens += float(tokens)
+    return total_loss, total_tokens
