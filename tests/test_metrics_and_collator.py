@@ -49,7 +49,7 @@ def test_collator_pads_labels_with_minus_100_and_inputs_with_pad():
     data = Seq2SeqData(path="unused", source_column="en", target_column="fr")
     split = datasets.Dataset.from_list(rows[:4])
     features = task.preprocess(split, tokenizer, data)
-    batch = task.collator(tokenizer, model)([features[i] for i in range(4)])
+    batch = task.collator(tokenizer, model, data)([features[i] for i in range(4)])
     label_lengths = [len(ids) for ids in features["labels"]]
     input_lengths = [len(ids) for ids in features["input_ids"]]
     assert batch["labels"].shape == (4, max(label_lengths))

@@ -58,7 +58,7 @@ def run(recipe, output_dir, log=print):
             tokenized["train"],
             batch_size=recipe.train.batch_size,
             shuffle=True,
-            collate_fn=task.collator(tokenizer, model),
+            collate_fn=task.collator(tokenizer, model, data),
         )
         steps_per_epoch = len(train_set)
         total_steps = steps_per_epoch * recipe.train.epochs
@@ -79,7 +79,7 @@ def run(recipe, output_dir, log=print):
         log(describe_metrics({k: v for k, v in baseline.items() if k != "name"}))
     if recipe.eval.before_training:
         banner(log, "Evaluation before training")
-        metrics["before"], _ = evaluate()
+        metrics["before"], _ = evaluate("before")
         log(describe_metrics(metrics["before"]))
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
@@ -96,7 +96,7 @@ def run(recipe, output_dir, log=print):
     log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
 
     banner(log, "Evaluation after training")
-    metrics["after"], examples = evaluate()
+    metrics["after"], examples = evaluate("after")
     log(describe_metrics(metrics["after"]))
     if "before" in metrics:
         change = metrics["after"][task.headline] - metrics["before"][task.headline]

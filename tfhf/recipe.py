@@ -102,6 +102,15 @@ class TextData(Data):
 
 
 @dataclass
+class MaskedLMData(TextData):
+    """Data for masked-LM domain adaptation: which tokens are masked, and the fill-mask check."""
+
+    mlm_probability: float = setting(0.15, "Share of tokens (or of words, with whole-word masking) that are masked.")
+    whole_word_masking: bool = setting(False, "Mask every subword of a chosen word, instead of single tokens.")
+    fill_mask_top_k: int = setting(5, "Predictions shown per [MASK] for the sentences in generate.prompts.")
+
+
+@dataclass
 class Train:
     """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, linear decay)."""
 

@@ -53,7 +53,7 @@ class CausalLMTask:
             )
         return blocks
 
-    def collator(self, tokenizer, model):
+    def collator(self, tokenizer, model, data):
         return DataCollatorForLanguageModeling(tokenizer, mlm=False, return_tensors="np")
 
     def baseline_scores(self, raw_validation, data):
@@ -64,7 +64,7 @@ class CausalLMTask:
             tokenized_validation,
             batch_size=recipe.eval.batch_size,
             shuffle=False,
-            collate_fn=self.collator(tokenizer, model),
+            collate_fn=self.collator(tokenizer, model, recipe.data),
         )
         prompts = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in recipe.generate.prompts]
         generator = None
@@ -79,7 +79,7 @@ class CausalLMTask:
                 num_beams=recipe.generate.num_beams,
             )
 
-        def evaluate():
+        def evaluate(phase):
             total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=True)
             metrics = {"perplexity": perplexity(total_loss, tokens), "loss": total_loss / tokens, "tokens": int(tokens)}
             completions = []

@@ -62,7 +62,7 @@ class Seq2SeqTask:
 
         return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
 
-    def collator(self, tokenizer, model):
+    def collator(self, tokenizer, model, data):
         """Pads inputs with the pad id and labels with -100 (ignored by the loss); builds decoder inputs."""
         return DataCollatorForSeq2Seq(tokenizer, model=model, label_pad_token_id=-100, return_tensors="np")
 
@@ -87,7 +87,7 @@ class Seq2SeqTask:
         sources = tokenized_validation["input_ids"]
         references = raw_validation[data.target_column]
 
-        def evaluate():
+        def evaluate(phase):
             started = time.perf_counter()
             predictions = generator.generate(sources)
             metrics = self.metric(predictions, references)

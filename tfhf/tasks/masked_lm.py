@@ -1,0 +1,136 @@
+"""Masked-LM domain adaptation (fill-mask): the course's DistilBERT-on-IMDb track.
+
+Texts are tokenized keeping `word_ids`, concatenated and cut into `block_size` chunks.
+Training masks afresh every batch (single tokens, or whole words). Evaluation masks the
+validation chunks once, seeded, so perplexity before and after training is measured on
+the same masked positions (the course's number fluctuates because it redraws them).
+"""
+
+import numpy as np
+import tensorflow as tf
+from transformers import DataCollatorForLanguageModeling, DefaultDataCollator, TFAutoModelForMaskedLM
+
+from tfhf.chunking import group_texts
+from tfhf.errors import TfhfError
+from tfhf.masking import WholeWordMaskCollator
+from tfhf.metrics import perplexity
+from tfhf.recipe import MaskedLMData
+from tfhf.token_loss import summed_token_loss
+
+MASK_PLACEHOLDER = "[MASK]"
+
+
+class MaskedLMTask:
+    name = "fill-mask"
+    headline = "perplexity"
+    model_class = TFAutoModelForMaskedLM
+    data_class = MaskedLMData
+    tokenizer_style = "wordpiece"
+
+    def columns(self, data):
+        return [data.text_column]
+
+    def tokenizer_corpus(self, split, data):
+        yield from split[data.text_column]
+
+    def special_token_ids(self, tokenizer):
+        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
+
+    def preprocess(self, split, tokenizer, data):
+        if tokenizer.mask_token is None:
+            raise TfhfError("the tokenizer has no mask token, so it cannot be used for masked-LM training")
+
+        def tokenize(batch):
+            encoded = tokenizer(batch[data.text_column])
+            encoded["word_ids"] = [
+                [-1 if w is None else w for w in encoded.word_ids(i)] for i in range(len(encoded["input_ids"]))
+            ]
+            return encoded
+
+        tokens = split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+        chunks = tokens.map(lambda batch: group_texts(batch, data.block_size), batched=True, desc="chunking")
+        if len(chunks) == 0:
+            raise TfhfError(f"the corpus in {data.path} is shorter than one chunk (data.block_size={data.block_size})")
+        return chunks
+
+    def collator(self, tokenizer, model, data, rng=None):
+        if data.whole_word_masking:
+            return WholeWordMaskCollator(tokenizer, data.mlm_probability, rng=rng)
+        random_tokens = DataCollatorForLanguageModeling(
+            tokenizer, mlm_probability=data.mlm_probability, return_tensors="np"
+        )
+        return _DropWordIds(random_tokens)
+
+    def baseline_scores(self, raw_validation, data):
+        return None
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        data = recipe.data
+        masked = fixed_masking(self.collator(tokenizer, model, data, rng=np.random.default_rng(recipe.train.seed)),
+                               tokenized_validation, seed=recipe.train.seed)  # fmt: skip
+        eval_set = model.prepare_tf_dataset(
+            masked,
+            batch_size=recipe.eval.batch_size,
+            shuffle=False,
+            collate_fn=DefaultDataCollator(return_tensors="np"),
+        )
+        sentences = [prompt.replace(MASK_PLACEHOLDER, tokenizer.mask_token) for prompt in recipe.generate.prompts]
+        history = [{"sentence": sentence} for sentence in sentences]
+
+        def evaluate(phase):
+            total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=False)
+            metrics = {
+                "perplexity": perplexity(total_loss, tokens),
+                "loss": total_loss / tokens,
+                "masked_tokens": int(tokens),
+            }
+            for entry, predictions in zip(history, fill_mask(model, tokenizer, sentences, data.fill_mask_top_k)):
+                entry[phase] = predictions
+            return metrics, [dict(entry) for entry in history]
+
+        return evaluate
+
+
+class _DropWordIds:
+    """transformers' random-token collator, fed without the `word_ids` column it does not know."""
+
+    def __init__(self, collator):
+        self.collator = collator
+
+    def __call__(self, rows):
+        return self.collator([{k: v for k, v in row.items() if k != "word_ids"} for row in rows])
+
+
+def fixed_masking(collator, chunks, seed):
+    """The chunks masked once: columns input_ids, attention_mask, labels. Same seed, same positions."""
+    np.random.seed(seed)  # transformers' NumPy collator draws from the global NumPy generator
+
+    def mask(batch):
+        rows = [dict(zip(batch, values)) for values in zip(*batch.values())]
+        masked = collator(rows)
+        return {
+            key: [list(map(int, row)) for row in np.asarray(masked[key])]
+            for key in ("input_ids", "attention_mask", "labels")
+        }
+
+    return chunks.map(mask, batched=True, batch_size=256, remove_columns=chunks.column_names, desc="masking once")
+
+
+def fill_mask(model, tokenizer, sentences, top_k):
+    """Per sentence, the top-k tokens (with probabilities) for its first mask."""
+    results = []
+    for sentence in sentences:
+        encoded = tokenizer(sentence, return_tensors="np")
+        positions = np.flatnonzero(encoded["input_ids"][0] == tokenizer.mask_token_id)
+        if len(positions) == 0:
+            raise TfhfError(f"prompt {sentence!r} has no {MASK_PLACEHOLDER} to fill")
+        logits = tf.cast(model(dict(encoded), training=False).logits[0, positions[0]], tf.float32)
+        probabilities = tf.nn.softmax(logits).numpy()
+        best = np.argsort(-probabilities)[:top_k]
+        results.append(
+            [{"token": tokenizer.decode([i]).strip(), "score": round(float(probabilities[i]), 4)} for i in best]
+        )
+    return results
+
+
+MASKED_LM = MaskedLMTask()
