@@ -141,7 +141,7 @@ def make_tokenizer(recipe, task, train_split, log):
         task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size, style=task.tokenizer_style
     )
     log(
-        f"trained a {len(tokenizer)}-token BPE tokenizer on the training split in {time.perf_counter() - started:.1f} s"
+        f"trained a {len(tokenizer)}-token {task.tokenizer_style} tokenizer on the training split in {time.perf_counter() - started:.1f} s"
     )
     return tokenizer
 
