@@ -15,6 +15,8 @@ from tfhf.recipe import SAMPLES_DIR
 
 SAMPLE = SAMPLES_DIR / "translation_en_fr.jsonl"
 
+TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds"}
+
 TINY_MARIAN = {
     "model_type": "marian",
     "d_model": 16,
@@ -69,3 +71,23 @@ def write_recipe(folder, data_path, name="tiny.py", **train):
 @pytest.fixture
 def tiny_recipe_file(tmp_path, pairs_file):
     return write_recipe(tmp_path, pairs_file)
+
+
+def without_timings(value):
+    """metrics.json content without wall-clock measurements, which differ between equal runs."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    return value
+
+
+def assert_repeats(run_dir, recipe_file):
+    """Runs `recipe_file` again beside `run_dir` and checks the seeded metrics repeat exactly."""
+    from click.testing import CliRunner
+
+    from tfhf.cli import main
+
+    again = Path(run_dir).with_name(Path(run_dir).name + "_again")
+    result = CliRunner().invoke(main, ["run", str(recipe_file), "--output-dir", str(again)])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads((d / "metrics.json").read_text()) for d in (Path(run_dir), again))
+    assert without_timings(first) == without_timings(second)

@@ -9,6 +9,7 @@ import datasets
 import pytest
 from click.testing import CliRunner
 
+from tests.conftest import assert_repeats
 from tfhf.chunking import group_texts
 from tfhf.cli import main
 from tfhf.errors import TfhfError
@@ -78,9 +79,10 @@ def tiny_causal_recipe(folder, **data):
     return path
 
 
-def test_a_shrunk_causal_lm_run_on_the_standard_library(tmp_path):
+def test_a_shrunk_causal_lm_run_on_the_standard_library_repeats_its_metrics(tmp_path):
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(tiny_causal_recipe(tmp_path)), "--output-dir", str(out)])
+    recipe = tiny_causal_recipe(tmp_path)
+    result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(out)])
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["task"] == "text-generation"
@@ -89,6 +91,7 @@ def test_a_shrunk_causal_lm_run_on_the_standard_library(tmp_path):
     completions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert [c["prompt"] for c in completions] == ["import ", "def main("]
     assert all(isinstance(c["completion"], str) for c in completions)
+    assert_repeats(out, recipe)
 
 
 @pytest.mark.parametrize(

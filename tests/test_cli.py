@@ -8,20 +8,12 @@ import pytest
 from click.testing import CliRunner
 from transformers import AutoTokenizer, TFAutoModelForSeq2SeqLM
 
-from tests.conftest import write_recipe
+from tests.conftest import without_timings, write_recipe
 from tfhf.cli import main
-
-TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds"}
 
 
 def run_cli(*args):
     return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
-
-
-def without_timings(value):
-    if isinstance(value, dict):
-        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
-    return value
 
 
 def test_help_does_not_import_tensorflow():
@@ -121,7 +113,10 @@ def test_bad_input_is_one_line_exit_2_and_touches_no_output(tmp_path, pairs_file
 
 def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     result = subprocess.run(
-        [sys.executable, "-m", "tfhf.cli", "run", str(tmp_path / "missing.py")], capture_output=True, text=True
+        [sys.executable, "-m", "tfhf.cli", "run", str(tmp_path / "missing.py")],
+        check=False,
+        capture_output=True,
+        text=True,
     )
     assert result.returncode == 2
     assert result.stderr == f"tfhf: error: recipe file not found: {tmp_path / 'missing.py'}\n"

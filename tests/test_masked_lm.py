@@ -7,7 +7,7 @@ import datasets
 import numpy as np
 from click.testing import CliRunner
 
-from tests.conftest import sample_pairs
+from tests.conftest import assert_repeats, sample_pairs
 from tfhf.cli import main
 from tfhf.masking import WholeWordMaskCollator, words
 from tfhf.recipe import SAMPLES_DIR, MaskedLMData
@@ -30,7 +30,7 @@ def test_words_are_runs_of_equal_word_ids_without_special_tokens():
 
 
 def test_whole_word_masking_masks_only_whole_words_and_labels_only_masked_positions():
-    tokenizer, spec, chunks = setup(whole_word_masking=True, mlm_probability=0.3)
+    tokenizer, _, chunks = setup(whole_word_masking=True, mlm_probability=0.3)
     rows = [chunks[i] for i in range(16)]
     batch = WholeWordMaskCollator(tokenizer, 0.3, rng=np.random.default_rng(0))(rows)
     multi_piece_words = 0
@@ -71,7 +71,7 @@ def test_fixed_evaluation_masking_is_the_same_every_time():
     assert first["labels"] != other["labels"]
 
 
-def test_a_shrunk_masked_lm_run_reports_fill_mask_before_and_after(tmp_path):
+def test_a_shrunk_masked_lm_run_reports_fill_mask_before_and_after_and_repeats(tmp_path):
     recipe = tmp_path / "tiny_mlm.py"
     recipe.write_text(
         textwrap.dedent(
@@ -98,10 +98,11 @@ def test_a_shrunk_masked_lm_run_reports_fill_mask_before_and_after(tmp_path):
     assert metrics["before"]["masked_tokens"] == metrics["after"]["masked_tokens"] > 0  # same masked positions
     fills = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert len(fills[0]["before"]) == len(fills[0]["after"]) == 5
+    assert_repeats(out, recipe)
 
 
 def test_word_ids_recovered_from_wordpiece_tokens_match_the_tokenizer():
-    tokenizer, spec, chunks = setup(whole_word_masking=True)
+    tokenizer, _, chunks = setup(whole_word_masking=True)
     collator = WholeWordMaskCollator(tokenizer, 0.15)
     for i in range(8):
         recovered = words(collator.word_ids(np.asarray(chunks[i]["input_ids"])).tolist())

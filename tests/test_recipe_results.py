@@ -36,3 +36,12 @@ def test_causal_lm_default_halves_perplexity(tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["after"]["perplexity"] <= metrics["before"]["perplexity"] / 2
+
+
+@pytest.mark.slow
+def test_masked_lm_default_lowers_perplexity_on_the_same_masked_positions(tmp_path):
+    result = CliRunner().invoke(main, ["run", str(RECIPES / "masked_lm.py"), "--output-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
+    assert metrics["before"]["masked_tokens"] == metrics["after"]["masked_tokens"] > 0
+    assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]

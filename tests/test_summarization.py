@@ -2,14 +2,17 @@
 
 import json
 import textwrap
+from dataclasses import replace
 
 import pytest
 from click.testing import CliRunner
 from rouge_score import rouge_scorer
+from transformers import MarianConfig
 
+from tests.conftest import assert_repeats
 from tfhf.cli import main
 from tfhf.metrics import ROUGE_TYPES, rouge
-from tfhf.recipe import SAMPLES_DIR
+from tfhf.recipe import SAMPLES_DIR, Model, Recipe, Seq2SeqData
 from tfhf.sentences import lead, split_sentences
 from tfhf.tasks import TASKS
 
@@ -64,7 +67,7 @@ def test_lead_3_baseline_is_scored_on_the_validation_sources():
     assert scores["rouge1"] == pytest.approx(50.0)  # a perfect first pair, nothing shared in the second
 
 
-def test_a_shrunk_summarization_run(tmp_path):
+def tiny_summarization_recipe(tmp_path):
     recipe = tmp_path / "tiny_summarization.py"
     recipe.write_text(
         textwrap.dedent(
@@ -85,6 +88,11 @@ def test_a_shrunk_summarization_run(tmp_path):
             """
         )
     )
+    return recipe
+
+
+def test_a_shrunk_summarization_run_repeats_its_metrics(tmp_path):
+    recipe = tiny_summarization_recipe(tmp_path)
     result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(tmp_path / "run")])
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
@@ -93,3 +101,65 @@ def test_a_shrunk_summarization_run(tmp_path):
         assert set(ROUGE_TYPES) <= metrics[part].keys()
     assert metrics["baseline"]["name"] == "lead_3"
     assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
+    assert_repeats(tmp_path / "run", recipe)
+
+
+def t5_like_checkpoint(folder, task_specific_params):
+    MarianConfig(d_model=16, task_specific_params=task_specific_params).save_pretrained(folder)
+    return str(folder)
+
+
+@pytest.mark.parametrize(
+    "override, message",
+    [
+        ("data.target_column='summary'", "has no column 'summary' (columns: review_body, review_title"),
+        ("data.source_column='text'", "has no column 'text' (columns: review_body, review_title"),
+        ("data.max_train_samples=4", "fewer than train.batch_size=16"),
+    ],
+)
+def test_bad_summarization_input_is_one_line_exit_2(tmp_path, override, message):
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main, ["run", str(tiny_summarization_recipe(tmp_path)), "--set", override, "--output-dir", str(out)]
+    )
+    assert result.exit_code == 2
+    error_line = result.stderr.rstrip("\n").split("\n")[-1]  # after any tokenization progress bars
+    assert error_line.startswith("tfhf: error: ") and message in error_line
+    assert not out.exists()
+
+
+def test_a_prefix_for_a_model_trained_without_prefixes_is_refused(tmp_path):
+    checkpoint = t5_like_checkpoint(tmp_path / "no_prefixes", None)
+    out = tmp_path / "run"
+    result = CliRunner().invoke(
+        main,
+        [
+            "run",
+            str(tiny_summarization_recipe(tmp_path)),
+            "--output-dir",
+            str(out),
+            "--set",
+            f"model.checkpoint={checkpoint!r}",
+        ],
+    )
+    assert result.exit_code == 2
+    assert result.stderr == (
+        f"tfhf: error: data.source_prefix='summarize: ' but model {checkpoint} was not trained with task "
+        "prefixes (its config declares none); remove data.source_prefix\n"
+    )
+    assert not out.exists()
+
+
+def test_a_model_with_declared_prefixes_takes_its_own_and_notes_a_missing_one(tmp_path):
+    checkpoint = t5_like_checkpoint(tmp_path / "t5_like", {"summarization": {"prefix": "summarize: "}})
+    task = TASKS["summarization"]
+    model, data = Model(checkpoint=checkpoint), Seq2SeqData(path="unused", source_prefix="summarize: ")
+    notes = []
+    task.validate(Recipe(task="summarization", model=model, data=data), notes.append)
+    assert notes == []
+    task.validate(Recipe(task="summarization", model=model, data=replace(data, source_prefix="")), notes.append)
+    expected = (
+        f"note: model {checkpoint} was trained with the prefixes ['summarize: '] for summarization; "
+        "data.source_prefix is ''"
+    )
+    assert notes == [expected]

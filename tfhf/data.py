@@ -115,7 +115,7 @@ def _load_file(builder, kwargs, split, file):
         raise TfhfError(f"split {split!r} of data file {file} is empty")
     try:
         return datasets.load_dataset(builder, data_files={split: str(file)}, split=split, **kwargs)
-    except Exception as error:  # a malformed file: name it, keep the cause short
+    except Exception as error:  # noqa: BLE001 -- a malformed file: name it, keep the cause short
         cause = str(error).splitlines()[0] if str(error) else type(error).__name__
         if "corresponds to no data" in cause:  # datasets' words for a file with a header and no rows
             raise TfhfError(f"split {split!r} of data file {file} is empty") from None
@@ -125,7 +125,7 @@ def _load_file(builder, kwargs, split, file):
 def _load_hub(spec):
     try:
         return datasets.load_dataset(spec.path, spec.name, **spec.load_kwargs)
-    except Exception as error:  # offline, unknown id, bad config: one line that names the dataset
+    except Exception as error:  # noqa: BLE001 -- offline, unknown id, bad config: one line naming the dataset
         cause = str(error).splitlines()[0] if str(error) else type(error).__name__
         raise TfhfError(
             f"could not load dataset {spec.path!r} from the Hub or its cache ({type(error).__name__}: {cause})"

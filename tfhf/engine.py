@@ -14,11 +14,13 @@ import math
 import sys
 import time
 import warnings
+from dataclasses import replace
 
 from transformers import create_optimizer
 
 from tfhf import runtime
 from tfhf.data import load_splits
+from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.recipe import summary
@@ -31,15 +33,17 @@ def run(recipe, output_dir, log=print):
     """Train and evaluate as `recipe` says; write the results to `output_dir`; return metrics."""
     task = task_for(recipe)
     log(summary(recipe))
+    task.validate(recipe, log)
 
     banner(log, "Runtime")
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
     log(description)
 
     banner(log, "Data")
+    raw = load_splits(recipe.data, task.columns(recipe.data), seed=recipe.train.seed)
+    log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {recipe.data.path}")
+    recipe = replace(recipe, data=task.resolve(recipe.data, raw))  # saved resolved, e.g. with its label names
     data = recipe.data
-    raw = load_splits(data, task.columns(data), seed=recipe.train.seed)
-    log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {data.path}")
 
     banner(log, "Tokenizer")
     tokenizer = make_tokenizer(recipe, task, raw["train"], log)
@@ -53,6 +57,8 @@ def run(recipe, output_dir, log=print):
     banner(log, "Model")
     with strategy.scope():
         model = make_model(recipe, task, tokenizer)
+        if not (recipe.model.tokenizer or recipe.model.checkpoint):  # a new tokenizer learns the model's limit
+            tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
         log(f"{type(model).__name__}: {model.count_params():,} parameters")
         train_set = model.prepare_tf_dataset(
             tokenized["train"],
@@ -83,8 +89,13 @@ def run(recipe, output_dir, log=print):
         log(describe_metrics(metrics["before"]))
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
+    callbacks = []
+    if recipe.eval.each_epoch:
+        callbacks.append(EpochEvaluation(evaluate, recipe.eval.best_metric, log))
     started = time.perf_counter()
-    history = model.fit(train_set, epochs=recipe.train.epochs, verbose=1 if sys.stdout.isatty() else 2)
+    history = model.fit(
+        train_set, epochs=recipe.train.epochs, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2
+    )
     seconds = time.perf_counter() - started
     samples = steps_per_epoch * recipe.train.batch_size * recipe.train.epochs
     metrics["train"] = {
@@ -94,6 +105,10 @@ def run(recipe, output_dir, log=print):
         "loss": [round(loss, 4) for loss in history.history["loss"]],
     }
     log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
+    for callback in callbacks:
+        metrics["epochs"] = callback.scores
+        if callback.best_epoch:
+            metrics["best_epoch"] = callback.best_epoch
 
     banner(log, "Evaluation after training")
     metrics["after"], examples = evaluate("after")
@@ -101,7 +116,7 @@ def run(recipe, output_dir, log=print):
     if "before" in metrics:
         change = metrics["after"][task.headline] - metrics["before"][task.headline]
         log(
-            f"{task.headline}: {metrics['before'][task.headline]:.2f} -> {metrics['after'][task.headline]:.2f} ({change:+.2f})"
+            f"{task.headline}: {metrics['before'][task.headline]:.4g} -> {metrics['after'][task.headline]:.4g} ({change:+.4g})"
         )
 
     banner(log, f"Saving to {output_dir}")
@@ -149,15 +164,19 @@ def make_tokenizer(recipe, task, train_split, log):
 def make_model(recipe, task, tokenizer):
     spec = recipe.model
     if spec.checkpoint:
-        return load_pretrained_model(task.model_class, spec.checkpoint)
-    model = build_model(task.model_class, spec.config, **task.special_token_ids(tokenizer))
+        return load_pretrained_model(task.model_class, spec.checkpoint, **task.head_config(recipe.data))
+    model = build_model(
+        task.model_class, spec.config, **task.special_token_ids(tokenizer), **task.head_config(recipe.data)
+    )
     model.build_in_name_scope()
     return model
 
 
 def describe_metrics(metrics):
     return ", ".join(
-        f"{key} {value:.2f}" if isinstance(value, float) else f"{key} {value}" for key, value in metrics.items()
+        f"{key} {value:.4g}" if isinstance(value, float) else f"{key} {value}"
+        for key, value in metrics.items()
+        if is_number(value)
     )
 
 

@@ -24,7 +24,9 @@ class WholeWordMaskCollator:
         self.special[tokenizer.all_special_ids] = True
         self.pad_id = tokenizer.pad_token_id
         self.mlm_probability = mlm_probability
-        self.rng = rng or np.random.default_rng()
+        # Without a generator of its own it draws from NumPy's global one, as transformers'
+        # NumPy collators do, so the runtime's seed makes training masks repeat.
+        self.rng = rng or np.random
 
     def __call__(self, rows):
         length = max(len(row["input_ids"]) for row in rows)

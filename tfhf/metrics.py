@@ -1,12 +1,15 @@
 """Metrics computed offline with the reference libraries (no `evaluate.load` from the Hub).
 
-Each function returns plain floats on the scale the course reports (BLEU and ROUGE 0-100).
+Each function returns plain floats on the scale the course reports (BLEU and ROUGE 0-100,
+accuracy and F1 0-1).
 """
 
 import math
 
 import sacrebleu
 from rouge_score import rouge_scorer
+from seqeval import metrics as seqeval_metrics
+from sklearn import metrics as sklearn_metrics
 
 from tfhf.sentences import split_sentences
 
@@ -50,3 +53,45 @@ def perplexity(total_loss, total_tokens):
     tokens, and exp of a mean is not the mean of exps.
     """
     return math.exp(total_loss / total_tokens)
+
+
+def classification_scores(predictions, labels, num_labels):
+    """Accuracy, F1, precision and recall (scikit-learn), averaged as the course's GLUE metrics are.
+
+    Two classes: binary scores of class 1 (GLUE MRPC's "equivalent"). More: the macro
+    average over the classes, so a rare class weighs as much as a frequent one.
+    """
+    average = "binary" if num_labels == 2 else "macro"
+    keywords = {"average": average, "zero_division": 0}
+    if average == "macro":
+        keywords["labels"] = list(range(num_labels))
+    return {
+        "accuracy": float(sklearn_metrics.accuracy_score(labels, predictions)),
+        "f1": float(sklearn_metrics.f1_score(labels, predictions, **keywords)),
+        "precision": float(sklearn_metrics.precision_score(labels, predictions, **keywords)),
+        "recall": float(sklearn_metrics.recall_score(labels, predictions, **keywords)),
+    }
+
+
+def entity_scores(predictions, references):
+    """seqeval's entity-level precision, recall and F1 (and token accuracy), overall and per entity type.
+
+    `predictions` and `references` hold one list of IOB2 tags per sentence. The keys are
+    those of the course's `evaluate.load("seqeval")`: overall_* and one dict per type.
+    """
+    report = seqeval_metrics.classification_report(references, predictions, output_dict=True, zero_division=0)
+    scores = {
+        "overall_precision": float(seqeval_metrics.precision_score(references, predictions, zero_division=0)),
+        "overall_recall": float(seqeval_metrics.recall_score(references, predictions, zero_division=0)),
+        "overall_f1": float(seqeval_metrics.f1_score(references, predictions, zero_division=0)),
+        "overall_accuracy": float(seqeval_metrics.accuracy_score(references, predictions)),
+    }
+    for name, row in report.items():
+        if not name.endswith(" avg"):
+            scores[name] = {
+                "precision": float(row["precision"]),
+                "recall": float(row["recall"]),
+                "f1": float(row["f1-score"]),
+                "number": int(row["support"]),
+            }
+    return scores

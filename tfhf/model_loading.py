@@ -35,6 +35,14 @@ def load_pretrained_model(model_class, checkpoint, **config_overrides):
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None
 
 
+def load_config(checkpoint):
+    """The model config of a Hub id or folder, without loading any weights."""
+    try:
+        return AutoConfig.from_pretrained(checkpoint)
+    except (OSError, ValueError, HFValidationError) as error:
+        raise TfhfError(_unavailable(checkpoint, "model config", error)) from None
+
+
 def load_tokenizer(name):
     try:
         return AutoTokenizer.from_pretrained(name)

@@ -111,6 +111,57 @@ class MaskedLMData(TextData):
 
 
 @dataclass
+class LabelledData(Data):
+    """What the encoder tasks share: label names, input length, and texts to predict after training."""
+
+    label_names: tuple = setting(
+        (),
+        "Label names in id order; () takes them from the dataset's ClassLabel feature, or else the "
+        "distinct string labels of the training split, sorted.",
+    )
+    max_length: int = setting(128, "Inputs are truncated to this many tokens.")
+    predict_texts: tuple = setting((), "Texts to predict after training; the predictions are saved with the run.")
+
+
+@dataclass
+class ClassificationData(LabelledData):
+    """Data for text classification: one text column, or a pair of them, and a label column."""
+
+    text_column: str = setting("text", "Column holding the text (the first text of a pair).")
+    text_pair_column: str | None = setting(None, "Column holding the second text of a pair (e.g. 'sentence2').")
+    label_column: str = setting("label", "Column holding the label: a class id or a label name.")
+
+
+@dataclass
+class TokenClassificationData(LabelledData):
+    """Data for token classification (NER): words and one tag per word."""
+
+    tokens_column: str = setting("tokens", "Column holding each example's list of words.")
+    tags_column: str = setting("ner_tags", "Column holding each example's list of tags, one per word.")
+    label_all_subwords: bool = setting(
+        True, "Continuation subwords get their word's tag (B- turned into I-); False labels only the first."
+    )
+
+
+@dataclass
+class QuestionAnsweringData(Data):
+    """Data for extractive question answering in the SQuAD shape."""
+
+    question_column: str = setting("question", "Column holding the question.")
+    context_column: str = setting("context", "Column holding the context the answer is taken from.")
+    answers_column: str = setting(
+        "answers", "Column holding {'text': [...], 'answer_start': [...]}; validation may list several answers."
+    )
+    max_length: int = setting(384, "Tokens per window of question + context.")
+    stride: int = setting(128, "Context tokens shared by consecutive windows of a long context.")
+    n_best: int = setting(20, "Start and end candidates considered per window.")
+    max_answer_length: int = setting(30, "Longest answer considered, in tokens.")
+    predict_questions: tuple = setting(
+        (), "(question, context) pairs to answer after training; the answers are saved with the run."
+    )
+
+
+@dataclass
 class Train:
     """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, linear decay)."""
 
@@ -128,6 +179,12 @@ class Eval:
 
     batch_size: int = setting(64, "Examples per evaluation batch.")
     before_training: bool = setting(True, "Also evaluate the untrained model, to show what training changed.")
+    each_epoch: bool = setting(False, "Also evaluate after every epoch; the scores are saved per epoch.")
+    best_metric: str | None = setting(
+        None,
+        "With each_epoch: keep the weights of the epoch with the best value of this metric (e.g. 'f1'; "
+        "lowest for 'loss' and 'perplexity'), as the course's load_best_model_at_end; None keeps the last.",
+    )
 
 
 @dataclass
@@ -195,7 +252,7 @@ def load_recipe(path):
         namespace = runpy.run_path(str(path))
     except SyntaxError as error:
         raise TfhfError(f"syntax error in recipe {path}, line {error.lineno}: {error.msg}") from None
-    except Exception as error:  # a recipe is user code: report any failure as theirs, briefly
+    except Exception as error:  # noqa: BLE001 -- a recipe is user code: report any failure as theirs, briefly
         raise TfhfError(f"recipe {path} failed to load: {type(error).__name__}: {error}") from None
     if "recipe" not in namespace:
         raise TfhfError(f"recipe file {path} defines no `recipe` (expected `recipe = Recipe(...)`)")

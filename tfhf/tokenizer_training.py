@@ -5,7 +5,8 @@ Two styles, both subword BPE learned with the `tokenizers` library:
   decoder start), </s> appended to every sequence, <unk>. SentencePiece-style word
   boundaries (Metaspace) make decoding restore the exact spacing, which detokenized
   metrics such as sacreBLEU need.
-- "wordpiece" (BERT-style masked LMs): lowercased WordPiece with [CLS] text [SEP],
+- "wordpiece" / "wordpiece_cased" (BERT-style encoders): WordPiece, lowercased or not
+  (NER and QA keep case, as bert-base-cased does: capitals mark names), with [CLS] text [SEP],
   [PAD], [UNK] and the [MASK] token; words are whitespace/punctuation-split, so the
   fast tokenizer reports `word_ids` for whole-word masking.
 - "byte_level" (GPT-2-style language models): bytes as the base alphabet, so any text,
@@ -16,15 +17,15 @@ Two styles, both subword BPE learned with the `tokenizers` library:
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
-STYLES = ("sentencepiece", "byte_level", "wordpiece")
+STYLES = ("sentencepiece", "byte_level", "wordpiece", "wordpiece_cased")
 
 
 def train_tokenizer(texts, vocab_size, style="sentencepiece"):
     """A PreTrainedTokenizerFast trained on an iterable of strings."""
     if style == "byte_level":
         return _train_byte_level(texts, vocab_size)
-    if style == "wordpiece":
-        return _train_wordpiece(texts, vocab_size)
+    if style in ("wordpiece", "wordpiece_cased"):
+        return _train_wordpiece(texts, vocab_size, lowercase=style == "wordpiece")
     tokenizer = Tokenizer(models.BPE(unk_token="<unk>"))
     tokenizer.pre_tokenizer = pre_tokenizers.Metaspace()
     tokenizer.decoder = decoders.Metaspace()
@@ -64,17 +65,21 @@ def _train_byte_level(texts, vocab_size):
     )
 
 
-def _train_wordpiece(texts, vocab_size):
+def _train_wordpiece(texts, vocab_size, lowercase):
     special = ["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"]
-    tokenizer = Tokenizer(models.WordPiece(unk_token="[UNK]"))
-    tokenizer.normalizer = normalizers.BertNormalizer(lowercase=True)
-    tokenizer.pre_tokenizer = pre_tokenizers.BertPreTokenizer()
+    normalizer = normalizers.BertNormalizer(lowercase=lowercase)
+    words = pre_tokenizers.BertPreTokenizer()
+    tokenizer = Tokenizer(
+        models.WordPiece(_wordpiece_vocab(texts, vocab_size, special, normalizer, words), unk_token="[UNK]")
+    )
+    tokenizer.normalizer = normalizer
+    tokenizer.pre_tokenizer = words
     tokenizer.decoder = decoders.WordPiece()
-    trainer = trainers.WordPieceTrainer(vocab_size=vocab_size, special_tokens=special, show_progress=False)
-    tokenizer.train_from_iterator(texts, trainer=trainer)
     cls_id, sep_id = tokenizer.token_to_id("[CLS]"), tokenizer.token_to_id("[SEP]")
     tokenizer.post_processor = processors.TemplateProcessing(
-        single="[CLS] $A [SEP]", pair="[CLS] $A [SEP] $B [SEP]", special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)]
+        single="[CLS] $A [SEP]",
+        pair="[CLS] $A [SEP] $B:1 [SEP]:1",
+        special_tokens=[("[CLS]", cls_id), ("[SEP]", sep_id)],
     )
     return PreTrainedTokenizerFast(
         tokenizer_object=tokenizer,
@@ -85,3 +90,38 @@ def _train_wordpiece(texts, vocab_size):
         mask_token="[MASK]",
         model_input_names=["input_ids", "attention_mask"],
     )
+
+
+WORD_START = "\u2581"  # SentencePiece's word-start marker, absent from normalized text
+
+
+def _wordpiece_vocab(texts, vocab_size, special, normalizer, words):
+    """A WordPiece vocabulary ('piece' starts a word, '##piece' continues one), the same on every run.
+
+    tokenizers' WordPieceTrainer numbers its '##' pieces in hash-map order, so equal-count
+    merges break ties differently from run to run and seeded runs stop repeating. Its BPE
+    trainer is deterministic when every symbol is in the (sorted) alphabet, so the merges are
+    learned with BPE on words marked at their start, and the pieces are then renamed:
+    '▁piece' -> 'piece', 'piece' -> '##piece'. Every character is kept in both forms, so
+    no word that the training data could spell becomes [UNK].
+    """
+    bpe = Tokenizer(models.BPE())
+    bpe.normalizer = normalizer
+    bpe.pre_tokenizer = pre_tokenizers.Sequence([words, pre_tokenizers.Metaspace(prepend_scheme="always")])
+    trainer = trainers.BpeTrainer(vocab_size=vocab_size, special_tokens=special, show_progress=False)
+    bpe.train_from_iterator(texts, trainer=trainer)
+    vocab = {}
+    for piece, _ in sorted(bpe.get_vocab().items(), key=lambda item: item[1]):
+        if piece in special:
+            names = [piece]
+        elif piece == WORD_START:
+            names = []
+        elif piece.startswith(WORD_START):
+            names = [piece[1:]]
+        elif len(piece) == 1:
+            names = [piece, "##" + piece]
+        else:
+            names = ["##" + piece]
+        for name in names:
+            vocab.setdefault(name, len(vocab))
+    return vocab

@@ -13,10 +13,11 @@ from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.metrics import perplexity
 from tfhf.recipe import TextData
+from tfhf.tasks.base import Task
 from tfhf.token_loss import summed_token_loss
 
 
-class CausalLMTask:
+class CausalLMTask(Task):
     name = "text-generation"
     headline = "perplexity"
     model_class = TFAutoModelForCausalLM
@@ -55,9 +56,6 @@ class CausalLMTask:
 
     def collator(self, tokenizer, model, data):
         return DataCollatorForLanguageModeling(tokenizer, mlm=False, return_tensors="np")
-
-    def baseline_scores(self, raw_validation, data):
-        return None
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         eval_set = model.prepare_tf_dataset(

@@ -15,12 +15,13 @@ from tfhf.errors import TfhfError
 from tfhf.masking import WholeWordMaskCollator
 from tfhf.metrics import perplexity
 from tfhf.recipe import MaskedLMData
+from tfhf.tasks.base import Task
 from tfhf.token_loss import summed_token_loss
 
 MASK_PLACEHOLDER = "[MASK]"
 
 
-class MaskedLMTask:
+class MaskedLMTask(Task):
     name = "fill-mask"
     headline = "perplexity"
     model_class = TFAutoModelForMaskedLM
@@ -60,9 +61,6 @@ class MaskedLMTask:
             tokenizer, mlm_probability=data.mlm_probability, return_tensors="np"
         )
         return _DropWordIds(random_tokens)
-
-    def baseline_scores(self, raw_validation, data):
-        return None
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data

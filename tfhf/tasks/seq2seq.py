@@ -10,12 +10,15 @@ from dataclasses import dataclass
 
 from transformers import DataCollatorForSeq2Seq, TFAutoModelForSeq2SeqLM
 
+from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
+from tfhf.model_loading import load_config
 from tfhf.recipe import Seq2SeqData
+from tfhf.tasks.base import Task
 
 
 @dataclass(frozen=True)
-class Seq2SeqTask:
+class Seq2SeqTask(Task):
     name: str
     """The Hub's pipeline_tag for the task, e.g. 'translation'."""
     metric: Callable
@@ -31,6 +34,34 @@ class Seq2SeqTask:
 
     def columns(self, data):
         return [data.source_column, data.target_column]
+
+    def validate(self, recipe, log):
+        """Checks the source prefix against the prefixes a pretrained model declares (T5 style).
+
+        T5 checkpoints list theirs in `config.task_specific_params` ("summarize: ", ...); a
+        model that lists none (mT5, Marian, BART) was never trained with one, and a prefix
+        would only be noise in every input, so it is refused. A model built from scratch
+        learns whatever convention the recipe uses.
+        """
+        data, checkpoint = recipe.data, recipe.model.checkpoint
+        if not checkpoint:
+            return
+        declared = {
+            name: params["prefix"]
+            for name, params in (load_config(checkpoint).task_specific_params or {}).items()
+            if params.get("prefix")
+        }
+        if data.source_prefix and not declared:
+            raise TfhfError(
+                f"data.source_prefix={data.source_prefix!r} but model {checkpoint} was not trained with task "
+                "prefixes (its config declares none); remove data.source_prefix"
+            )
+        own = {name: prefix for name, prefix in declared.items() if name.startswith(self.name)}
+        if own and data.source_prefix not in own.values():
+            log(
+                f"note: model {checkpoint} was trained with the prefixes {sorted(set(own.values()))} for "
+                f"{self.name}; data.source_prefix is {data.source_prefix!r}"
+            )
 
     def tokenizer_corpus(self, split, data):
         """Texts to train a new tokenizer on: both sides share one vocabulary (Marian-style)."""

@@ -1,0 +1,141 @@
+"""Extractive question answering: find the answer span in a context (the course's SQuAD track).
+
+Training and validation examples become overlapping windows (tfhf.qa_windows); the
+model predicts start and end logits per token; answers are read back per example over
+all its windows and scored with SQuAD v1.1 exact match and F1 (tfhf.squad), taking the
+best of several reference answers. After training, `data.predict_questions` are
+answered with the transformers pipeline, which windows long contexts the same way.
+"""
+
+from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering, pipeline
+
+from tfhf.errors import TfhfError
+from tfhf.model_outputs import batch_outputs
+from tfhf.qa_windows import best_answers, windows
+from tfhf.recipe import QuestionAnsweringData
+from tfhf.squad import squad_scores
+from tfhf.tasks.base import Task
+
+WINDOW_COLUMNS = ("example_index", "offset_mapping", "start_positions", "end_positions")
+
+
+class QuestionAnsweringTask(Task):
+    name = "question-answering"
+    headline = "f1"
+    model_class = TFAutoModelForQuestionAnswering
+    data_class = QuestionAnsweringData
+    tokenizer_style = "wordpiece_cased"
+
+    def columns(self, data):
+        # load_splits flattens the SQuAD answers dict into two columns
+        return [data.question_column, data.context_column, *answer_columns(data)]
+
+    def resolve(self, data, raw):
+        """Checks that every answer is where its answer_start says, in every split."""
+        if data.stride >= data.max_length // 2:
+            raise TfhfError(f"data.stride={data.stride} must be under half of data.max_length={data.max_length}")
+        texts_column, starts_column = answer_columns(data)
+        for split_name, split in raw.items():
+            rows = zip(split[data.context_column], split[texts_column], split[starts_column])
+            for row, (context, texts, starts) in enumerate(rows):
+                if not texts or len(texts) != len(starts):
+                    raise TfhfError(
+                        f"split {split_name!r}, row {row}: column {data.answers_column!r} needs as many "
+                        f"answer_start values as answer texts, and at least one (got {len(texts)} and {len(starts)})"
+                    )
+                for text, start in zip(texts, starts):
+                    found = context[start : start + len(text)]
+                    if found != text:
+                        raise TfhfError(
+                            f"split {split_name!r}, row {row}: answer {text!r} is not at answer_start {start} "
+                            f"of column {data.context_column!r} (found {found!r})"
+                        )
+        return data
+
+    def tokenizer_corpus(self, split, data):
+        yield from split[data.question_column]
+        yield from split[data.context_column]
+
+    def special_token_ids(self, tokenizer):
+        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
+
+    def preprocess(self, split, tokenizer, data):
+        """One row per window: model inputs, start/end_positions, and the example and offsets to read answers."""
+        texts_column, starts_column = answer_columns(data)
+
+        def tokenize(batch, indices):
+            features = windows(
+                tokenizer,
+                batch[data.question_column],
+                batch[data.context_column],
+                batch[starts_column],
+                batch[texts_column],
+                data.max_length,
+                data.stride,
+            )
+            # windows() numbers examples within the batch; datasets.map gives their numbers in the split
+            features["example_index"] = [indices[i] for i in features["example_index"]]
+            return features
+
+        return split.map(tokenize, batched=True, with_indices=True, remove_columns=split.column_names, desc="windowing")
+
+    def collator(self, tokenizer, model, data):
+        return DataCollatorWithPadding(tokenizer, return_tensors="np")
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        data = recipe.data
+        eval_set = model.prepare_tf_dataset(
+            tokenized_validation.remove_columns(list(WINDOW_COLUMNS)),
+            batch_size=recipe.eval.batch_size,
+            shuffle=False,
+            collate_fn=self.collator(tokenizer, model, data),
+        )
+        contexts = raw_validation[data.context_column]
+        references = raw_validation[answer_columns(data)[0]]
+        example_index = tokenized_validation["example_index"]
+        offset_mapping = tokenized_validation["offset_mapping"]
+        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
+        answerer = pipeline("question-answering", model=model, tokenizer=tokenizer, framework="tf", dtype=None)
+
+        def evaluate(phase):
+            outputs = list(batch_outputs(model, eval_set, names=("start_logits", "end_logits")))
+            starts = [row for out in outputs for row in out["start_logits"]]
+            ends = [row for out in outputs for row in out["end_logits"]]
+            predictions = best_answers(
+                starts, ends, example_index, offset_mapping, contexts, data.n_best, data.max_answer_length
+            )
+            metrics = {**squad_scores(predictions, references), "windows": len(example_index)}
+            return metrics, answer_questions(answerer, data)
+
+        return evaluate
+
+
+def answer_columns(data):
+    return f"{data.answers_column}.text", f"{data.answers_column}.answer_start"
+
+
+def answer_questions(answerer, data):
+    """[{question, context, answer, score, start, end}] for the recipe's (question, context) pairs."""
+    results = []
+    for question, context in data.predict_questions:
+        answer = answerer(
+            question=question,
+            context=context,
+            max_seq_len=data.max_length,
+            doc_stride=data.stride,
+            max_answer_len=data.max_answer_length,
+        )
+        results.append(
+            {
+                "question": question,
+                "context": context,
+                "answer": answer["answer"],
+                "score": round(float(answer["score"]), 4),
+                "start": int(answer["start"]),
+                "end": int(answer["end"]),
+            }
+        )
+    return results
+
+
+QUESTION_ANSWERING = QuestionAnsweringTask()

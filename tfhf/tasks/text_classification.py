@@ -1,0 +1,99 @@
+"""Text classification: one text or a pair of texts -> one label (the course's emotion and MRPC tracks).
+
+Label names come from the data or the recipe (tfhf.labels) and are saved in the model's
+config as id2label/label2id, so the saved model reports names, not ids. Scored with
+accuracy and F1 (binary for two classes, macro for more); after training, the texts in
+`data.predict_texts` are labelled and saved with the run.
+"""
+
+from dataclasses import replace
+
+import numpy as np
+import tensorflow as tf
+from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassification
+
+from tfhf.labels import check_labels, head_config, label_names, to_id
+from tfhf.metrics import classification_scores
+from tfhf.model_outputs import batch_outputs
+from tfhf.recipe import ClassificationData
+from tfhf.tasks.base import Task
+
+
+class TextClassificationTask(Task):
+    name = "text-classification"
+    headline = "accuracy"
+    model_class = TFAutoModelForSequenceClassification
+    data_class = ClassificationData
+    tokenizer_style = "wordpiece"
+
+    def columns(self, data):
+        texts = [data.text_column] + ([data.text_pair_column] if data.text_pair_column else [])
+        return [*texts, data.label_column]
+
+    def resolve(self, data, raw):
+        names = label_names(raw["train"], data.label_column, data.label_names)
+        check_labels(raw, data.label_column, names)
+        return replace(data, label_names=names)
+
+    def head_config(self, data):
+        return head_config(data.label_names)
+
+    def tokenizer_corpus(self, split, data):
+        for column in self.columns(data)[:-1]:
+            yield from split[column]
+
+    def special_token_ids(self, tokenizer):
+        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
+
+    def preprocess(self, split, tokenizer, data):
+        def tokenize(batch):
+            pairs = batch[data.text_pair_column] if data.text_pair_column else None
+            features = tokenizer(batch[data.text_column], pairs, truncation=True, max_length=data.max_length)
+            features["labels"] = [to_id(value, data.label_names) for value in batch[data.label_column]]
+            return features
+
+        return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+
+    def collator(self, tokenizer, model, data):
+        return DataCollatorWithPadding(tokenizer, return_tensors="np")
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        data = recipe.data
+        eval_set = model.prepare_tf_dataset(
+            tokenized_validation.remove_columns("labels"),
+            batch_size=recipe.eval.batch_size,
+            shuffle=False,
+            collate_fn=self.collator(tokenizer, model, data),
+        )
+        labels = np.asarray(tokenized_validation["labels"])
+
+        def evaluate(phase):
+            logits = np.concatenate([outputs["logits"] for outputs in batch_outputs(model, eval_set)])
+            metrics = classification_scores(logits.argmax(-1), labels, len(data.label_names))
+            return metrics, predict(model, tokenizer, data.predict_texts, data)
+
+        return evaluate
+
+
+def predict(model, tokenizer, texts, data):
+    """[{text, label, score, scores}] for texts (or (text, pair) tuples), label names from the config."""
+    if not texts:
+        return []
+    firsts = [text if isinstance(text, str) else text[0] for text in texts]
+    pairs = [text[1] for text in texts] if data.text_pair_column else None
+    encoded = tokenizer(firsts, pairs, truncation=True, max_length=data.max_length, padding=True, return_tensors="np")
+    logits = tf.cast(model(dict(encoded), training=False).logits, tf.float32)
+    probabilities = tf.nn.softmax(logits).numpy()
+    id2label = model.config.id2label
+    return [
+        {
+            "text": text if isinstance(text, str) else list(text),
+            "label": id2label[int(row.argmax())],
+            "score": round(float(row.max()), 4),
+            "scores": {id2label[i]: round(float(p), 4) for i, p in enumerate(row)},
+        }
+        for text, row in zip(texts, probabilities)
+    ]
+
+
+TEXT_CLASSIFICATION = TextClassificationTask()

@@ -1,0 +1,162 @@
+"""Token classification (NER): one IOB2 tag per word, learned per subword token (the course's CoNLL track).
+
+Word tags are aligned to subword tokens: special tokens get -100 (ignored by the loss);
+a word's first subword gets its tag; the others get it too with B- turned into I- (or
+-100 with `label_all_subwords=False`). Scoring is entity-level seqeval on words: each
+word's prediction is its first subword's (a word cut off by `max_length` counts as "O"),
+so the numbers are comparable to CoNLL's word-level ones however words are split.
+"""
+
+from dataclasses import replace
+
+from transformers import DataCollatorForTokenClassification, TFAutoModelForTokenClassification, pipeline
+
+from tfhf.errors import TfhfError
+from tfhf.labels import check_labels, head_config, label_names, to_id
+from tfhf.metrics import entity_scores
+from tfhf.model_outputs import batch_outputs
+from tfhf.recipe import TokenClassificationData
+from tfhf.tasks.base import Task
+
+
+class TokenClassificationTask(Task):
+    name = "token-classification"
+    headline = "overall_f1"
+    model_class = TFAutoModelForTokenClassification
+    data_class = TokenClassificationData
+    tokenizer_style = "wordpiece_cased"
+
+    def columns(self, data):
+        return [data.tokens_column, data.tags_column]
+
+    def resolve(self, data, raw):
+        for split_name, split in raw.items():
+            for row, (tokens, tags) in enumerate(zip(split[data.tokens_column], split[data.tags_column])):
+                if len(tokens) != len(tags):
+                    raise TfhfError(
+                        f"split {split_name!r}, row {row}: {len(tokens)} words in column {data.tokens_column!r} "
+                        f"but {len(tags)} tags in column {data.tags_column!r}"
+                    )
+        names = label_names(raw["train"], data.tags_column, data.label_names)
+        check_labels(raw, data.tags_column, names)
+        return replace(data, label_names=names)
+
+    def head_config(self, data):
+        return head_config(data.label_names)
+
+    def tokenizer_corpus(self, split, data):
+        for words in split[data.tokens_column]:
+            yield " ".join(words)
+
+    def special_token_ids(self, tokenizer):
+        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
+
+    def preprocess(self, split, tokenizer, data):
+        """input_ids, attention_mask, token labels, and word_ids (kept for word-level scoring)."""
+        continuation = inside_ids(data.label_names)
+
+        def tokenize(batch):
+            features = tokenizer(
+                batch[data.tokens_column], is_split_into_words=True, truncation=True, max_length=data.max_length
+            )
+            features["labels"], features["word_ids"] = [], []
+            for i, tags in enumerate(batch[data.tags_column]):
+                word_ids = features.word_ids(i)
+                tag_ids = [to_id(tag, data.label_names) for tag in tags]
+                features["labels"].append(align_labels(tag_ids, word_ids, continuation, data.label_all_subwords))
+                features["word_ids"].append([-1 if word is None else word for word in word_ids])
+            return features
+
+        return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+
+    def collator(self, tokenizer, model, data):
+        # prepare_tf_dataset passes only the model's inputs and labels, so word_ids never reach it
+        return DataCollatorForTokenClassification(tokenizer, label_pad_token_id=-100, return_tensors="np")
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        data = recipe.data
+        eval_set = model.prepare_tf_dataset(
+            tokenized_validation.remove_columns(["labels", "word_ids"]),
+            batch_size=recipe.eval.batch_size,
+            shuffle=False,
+            collate_fn=self.collator(tokenizer, model, data),
+        )
+        references = [[_name(tag, data.label_names) for tag in tags] for tags in raw_validation[data.tags_column]]
+        word_ids = tokenized_validation["word_ids"]
+        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
+        tagger = pipeline(
+            "token-classification",
+            model=model,
+            tokenizer=tokenizer,
+            framework="tf",
+            dtype=None,
+            aggregation_strategy="simple",
+        )
+
+        def evaluate(phase):
+            token_predictions = (row for out in batch_outputs(model, eval_set) for row in out["logits"].argmax(-1))
+            predictions = [
+                word_tags(ids, words, len(reference), data.label_names)
+                for ids, words, reference in zip(token_predictions, word_ids, references)
+            ]
+            return entity_scores(predictions, references), grouped_entities(tagger, data.predict_texts)
+
+        return evaluate
+
+
+def inside_ids(names):
+    """For each label id, the id a continuation subword gets: B-X -> I-X (when I-X exists), others unchanged."""
+    return [
+        names.index("I-" + name[2:]) if name.startswith("B-") and "I-" + name[2:] in names else i
+        for i, name in enumerate(names)
+    ]
+
+
+def align_labels(tag_ids, word_ids, continuation, label_all_subwords):
+    """Token labels from word tags: -100 on special tokens (and continuations unless `label_all_subwords`)."""
+    labels, previous = [], None
+    for word in word_ids:
+        if word is None:
+            labels.append(-100)
+        elif word != previous:
+            labels.append(tag_ids[word])
+        else:
+            labels.append(continuation[tag_ids[word]] if label_all_subwords else -100)
+        previous = word
+    return labels
+
+
+def word_tags(token_predictions, word_ids, word_count, names):
+    """Per word, the tag predicted for its first subword; words cut off by truncation are 'O'."""
+    tags = ["O"] * word_count
+    previous = -1
+    for prediction, word in zip(token_predictions, word_ids):
+        if word != -1 and word != previous:
+            tags[word] = names[int(prediction)]
+        previous = word
+    return tags
+
+
+def grouped_entities(tagger, texts):
+    """The pipeline's aggregation_strategy='simple' entities per text: group, score, word, start, end."""
+    results = []
+    for text in texts:
+        entities = [
+            {
+                "entity_group": entity["entity_group"],
+                "score": round(float(entity["score"]), 4),
+                "word": entity["word"],
+                "start": int(entity["start"]),
+                "end": int(entity["end"]),
+            }
+            for entity in tagger(text)
+        ]
+        results.append({"text": text, "entities": entities})
+    return results
+
+
+def _name(tag, names):
+    return tag if isinstance(tag, str) else names[tag]
+
+
+TOKEN_CLASSIFICATION = TokenClassificationTask()
