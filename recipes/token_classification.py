@@ -21,7 +21,7 @@ from tfhf.recipe import SAMPLES_DIR, Eval, Model, Recipe, TokenClassificationDat
 recipe = Recipe(
     task="token-classification",
     model=Model(
-        config={"model_type": "distilbert", "dim": 128, "hidden_dim": 256, "n_layers": 2, "n_heads": 4},
+        config={"model_type": "distilbert", "dim": 192, "hidden_dim": 384, "n_layers": 4, "n_heads": 4},
         tokenizer_vocab_size=3000,
     ),
     data=TokenClassificationData(
@@ -29,8 +29,11 @@ recipe = Recipe(
         tokens_column="tokens",
         tags_column="ner_tags",
         max_length=96,
-        predict_texts=("My name is Sylvain and I work at Hugging Face in Brooklyn.",),
+        predict_texts=(
+            "Jana Oster of the Bank of Carrow arrived in Port Elsin on Monday .",
+            "Veskian Ivo Marrent won the Spring Cup in Aldera .",
+        ),
     ),
-    train=Train(epochs=4, batch_size=32, learning_rate=1e-3, warmup_ratio=0.1),
+    train=Train(epochs=8, batch_size=32, learning_rate=1e-3, warmup_ratio=0.1),
     eval=Eval(batch_size=64, each_epoch=True, best_metric="overall_f1"),
 )

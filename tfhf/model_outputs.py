@@ -8,14 +8,19 @@ Outputs are cast to float32 (under mixed precision they may be float16).
 import tensorflow as tf
 
 
-def batch_outputs(model, tf_dataset, names=("logits",)):
-    """Yields, per batch, {name: float32 NumPy array} of the model's outputs in inference mode."""
+def inference_function(model, names=("logits",)):
+    """One traced forward pass, made once per evaluator so every evaluation reuses its traces."""
 
-    @tf.function(reduce_retracing=True)  # batches of new lengths share one trace where they can
+    @tf.function(reduce_retracing=True)  # batches of new lengths share one trace once shapes vary
     def forward(features):
         outputs = model(features, training=False)
         return {name: tf.cast(outputs[name], tf.float32) for name in names}
 
+    return forward
+
+
+def batch_outputs(forward, tf_dataset):
+    """Yields, per batch, {name: float32 NumPy array} of `forward` (an inference_function)."""
     for batch in tf_dataset:
         features = batch[0] if isinstance(batch, tuple) else batch
         yield {name: value.numpy() for name, value in forward(features).items()}

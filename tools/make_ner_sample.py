@@ -16,7 +16,11 @@ event ("Bank of Carrow", "Carrow Marathon"), where its tag changes, so the tagge
 the context rather than memorize names.
 
 Validation measures generalization: a good share of its persons, organizations and places
-use names training never shows, and some of its sentences come from held-out templates.
+use names training never shows. Besides the lists, a third of first names, surnames, cities
+and rivers are coined from syllables on the spot, so names rarely repeat and a tagger must
+learn what a name looks like and where it stands. The templates are shared by both splits:
+a model trained from scratch cannot know words it never saw, so held-out templates would
+measure vocabulary, not tagging.
 
 Usage (the output is committed; rerun only after changing this file):
 
@@ -146,8 +150,8 @@ TEMPLATES = [
     "Prices are expected to rise again in {month} , the report said .",
     "The second round will be played on {day} .",
 ]
-# Sentence patterns only validation uses.
-HELD_OUT_TEMPLATES = [
+# More sentence patterns (once validation-only; now shared, see the module docstring).
+TEMPLATES += [
     "{ORG} chairman {NAME} resigned on {day} after a row over pay .",
     "{PER} will lead the {NAT} delegation at the talks in {CITY} .",
     "Fans of {CLUB} travelled to {CITY} for the {EVENT} final .",
@@ -155,6 +159,20 @@ HELD_OUT_TEMPLATES = [
     "Fishing on the {RIVER} was banned after a chemical spill , officials in {COUNTRY} said .",
     "Rain delayed the start of play on {day} .",
 ]
+
+
+COINED = {"first", "surname", "city", "river"}
+"""Lists whose names are sometimes coined from syllables instead of drawn."""
+COINED_SHARE = 0.33
+ONSETS = ["b", "br", "d", "dr", "f", "g", "gr", "h", "k", "kr", "l", "m", "n", "p", "r", "s", "st", "t", "tr", "v", "z"]
+VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ei", "ou"]
+CODAS = ["", "", "n", "r", "l", "s", "k", "m", "nd", "rt", "st"]
+
+
+def coined_name(rng):
+    """A pronounceable invented name of two or three syllables, e.g. 'Drelvan'."""
+    syllables = [rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(rng.choice([2, 2, 3]))]
+    return "".join(syllables).capitalize()
 
 
 def split_names(names):
@@ -185,6 +203,8 @@ class NamePool:
             self.lists[key] = split_names(names)
 
     def pick(self, key):
+        if key in COINED and self.rng.random() < COINED_SHARE:
+            return coined_name(self.rng)
         seen, new = self.lists[key]
         if self.held_out and self.rng.random() < self.held_out:
             return self.rng.choice(new)
@@ -321,7 +341,7 @@ def make_sentence(rng, template, names):
     return tokens, tags
 
 
-def generate(train_count, validation_count, seed, held_out_template_share=0.2, held_out_name_chance=0.5):
+def generate(train_count, validation_count, seed, held_out_name_chance=0.5):
     rng = random.Random(seed)
     train_names = NamePool(rng, held_out=0)
     validation_names = NamePool(rng, held_out=held_out_name_chance)
@@ -335,10 +355,7 @@ def generate(train_count, validation_count, seed, held_out_template_share=0.2, h
                 return {"tokens": tokens, "ner_tags": tags}
 
     train = [unique_row(TEMPLATES, train_names) for _ in range(train_count)]
-    validation = []
-    for _ in range(validation_count):
-        templates = HELD_OUT_TEMPLATES if rng.random() < held_out_template_share else TEMPLATES
-        validation.append(unique_row(templates, validation_names))
+    validation = [unique_row(TEMPLATES, validation_names) for _ in range(validation_count)]
     return train, validation
 
 

@@ -10,7 +10,7 @@ answered with the transformers pipeline, which windows long contexts the same wa
 from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering, pipeline
 
 from tfhf.errors import TfhfError
-from tfhf.model_outputs import batch_outputs
+from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.qa_windows import best_answers, windows
 from tfhf.recipe import QuestionAnsweringData
 from tfhf.squad import squad_scores
@@ -90,6 +90,7 @@ class QuestionAnsweringTask(Task):
             shuffle=False,
             collate_fn=self.collator(tokenizer, model, data),
         )
+        forward = inference_function(model, names=("start_logits", "end_logits"))
         contexts = raw_validation[data.context_column]
         references = raw_validation[answer_columns(data)[0]]
         example_index = tokenized_validation["example_index"]
@@ -98,7 +99,7 @@ class QuestionAnsweringTask(Task):
         answerer = pipeline("question-answering", model=model, tokenizer=tokenizer, framework="tf", dtype=None)
 
         def evaluate(phase):
-            outputs = list(batch_outputs(model, eval_set, names=("start_logits", "end_logits")))
+            outputs = list(batch_outputs(forward, eval_set))
             starts = [row for out in outputs for row in out["start_logits"]]
             ends = [row for out in outputs for row in out["end_logits"]]
             predictions = best_answers(

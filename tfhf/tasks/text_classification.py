@@ -14,7 +14,7 @@ from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassifi
 
 from tfhf.labels import check_labels, head_config, label_names, to_id
 from tfhf.metrics import classification_scores
-from tfhf.model_outputs import batch_outputs
+from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.recipe import ClassificationData
 from tfhf.tasks.base import Task
 
@@ -66,9 +66,10 @@ class TextClassificationTask(Task):
             collate_fn=self.collator(tokenizer, model, data),
         )
         labels = np.asarray(tokenized_validation["labels"])
+        forward = inference_function(model)
 
         def evaluate(phase):
-            logits = np.concatenate([outputs["logits"] for outputs in batch_outputs(model, eval_set)])
+            logits = np.concatenate([outputs["logits"] for outputs in batch_outputs(forward, eval_set)])
             metrics = classification_scores(logits.argmax(-1), labels, len(data.label_names))
             return metrics, predict(model, tokenizer, data.predict_texts, data)
 

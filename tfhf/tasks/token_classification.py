@@ -14,7 +14,7 @@ from transformers import DataCollatorForTokenClassification, TFAutoModelForToken
 from tfhf.errors import TfhfError
 from tfhf.labels import check_labels, head_config, label_names, to_id
 from tfhf.metrics import entity_scores
-from tfhf.model_outputs import batch_outputs
+from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.recipe import TokenClassificationData
 from tfhf.tasks.base import Task
 
@@ -81,6 +81,7 @@ class TokenClassificationTask(Task):
             shuffle=False,
             collate_fn=self.collator(tokenizer, model, data),
         )
+        forward = inference_function(model)
         references = [[_name(tag, data.label_names) for tag in tags] for tags in raw_validation[data.tags_column]]
         word_ids = tokenized_validation["word_ids"]
         # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
@@ -94,7 +95,7 @@ class TokenClassificationTask(Task):
         )
 
         def evaluate(phase):
-            token_predictions = (row for out in batch_outputs(model, eval_set) for row in out["logits"].argmax(-1))
+            token_predictions = (row for out in batch_outputs(forward, eval_set) for row in out["logits"].argmax(-1))
             predictions = [
                 word_tags(ids, words, len(reference), data.label_names)
                 for ids, words, reference in zip(token_predictions, word_ids, references)

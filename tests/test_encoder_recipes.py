@@ -1,0 +1,183 @@
+"""Shrunk end-to-end runs of the encoder recipes (classification, NER, QA), and their bad input."""
+
+import json
+import textwrap
+
+import pytest
+from click.testing import CliRunner
+from transformers import AutoConfig
+
+from tests.conftest import assert_repeats, sample_pairs, without_timings
+from tfhf.cli import main
+from tfhf.recipe import SAMPLES_DIR
+
+TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
+
+
+def write_recipe(folder, task, data_class, data, eval_settings=None, epochs=2, learning_rate=1e-3):
+    path = folder / "tiny.py"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            from tfhf.recipe import Eval, Model, Recipe, Train, {data_class}
+            recipe = Recipe(
+                task={task!r},
+                model=Model(config={TINY_DISTILBERT!r}, tokenizer_vocab_size=400),
+                data={data_class}(**{data!r}),
+                train=Train(epochs={epochs}, batch_size=16, learning_rate={learning_rate}),
+                eval=Eval(batch_size=16, **{eval_settings or {}!r}),
+            )
+            """
+        )
+    )
+    return path
+
+
+def run(recipe, out, *overrides):
+    args = ["run", str(recipe), "--output-dir", str(out)]
+    for override in overrides:
+        args += ["--set", override]
+    return CliRunner().invoke(main, args)
+
+
+def emotion_recipe(folder, **data):
+    settings = {"path": str(SAMPLES_DIR / "emotion"), "max_train_samples": 800, "max_eval_samples": 48,
+                "max_length": 32, "predict_texts": ("So happy today!",), **data}  # fmt: skip
+    return write_recipe(folder, "text-classification", "ClassificationData", settings,
+                        {"each_epoch": True, "best_metric": "f1"}, epochs=3, learning_rate=3e-3)  # fmt: skip
+
+
+def test_classification_keeps_the_best_epoch_and_saves_label_names(tmp_path):
+    recipe, out = emotion_recipe(tmp_path), tmp_path / "run"
+    result = run(recipe, out)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    f1s = [epoch["f1"] for epoch in metrics["epochs"]]
+    assert len(f1s) == 3 and len(set(f1s)) > 1, f1s  # epochs differ, so keeping the best one shows
+    assert metrics["best_epoch"] == f1s.index(max(f1s)) + 1
+    assert without_timings(metrics["after"]) == metrics["epochs"][metrics["best_epoch"] - 1]  # its weights were kept
+    config = AutoConfig.from_pretrained(out)
+    assert config.id2label == {0: "anger", 1: "joy", 2: "optimism", 3: "sadness"}
+    assert json.loads((out / "recipe.json").read_text())["data"]["label_names"] == [
+        "anger",
+        "joy",
+        "optimism",
+        "sadness",
+    ]
+    predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert predictions[0]["label"] in config.label2id and set(predictions[0]["scores"]) == set(config.label2id)
+    assert_repeats(out, recipe)
+
+
+def test_sentence_pairs_with_integer_labels_are_scored_with_binary_f1(tmp_path):
+    pairs = sample_pairs(160)
+    rows = [
+        {"sentence1": pair["en"], "sentence2": (pair if i % 2 else pairs[(i + 7) % len(pairs)])["fr"], "label": i % 2}
+        for i, pair in enumerate(pairs)
+    ]
+    (tmp_path / "pairs.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows))
+    data = {"path": str(tmp_path / "pairs.jsonl"), "text_column": "sentence1", "text_pair_column": "sentence2",
+            "label_names": ("not_equivalent", "equivalent"), "predict_texts": (("Open the file", "Ouvrez le fichier"),)}  # fmt: skip
+    out = tmp_path / "run"
+    result = run(write_recipe(tmp_path, "text-classification", "ClassificationData", data), out)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"accuracy", "f1", "precision", "recall"} <= metrics["after"].keys()
+    prediction = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
+    assert prediction["text"] == ["Open the file", "Ouvrez le fichier"]
+    assert prediction["label"] in ("not_equivalent", "equivalent")
+
+
+def ner_recipe(folder, **data):
+    settings = {"path": str(SAMPLES_DIR / "ner"), "max_train_samples": 96, "max_eval_samples": 32,
+                "predict_texts": ("Mara Lind flew to Port Elsin .",), **data}  # fmt: skip
+    return write_recipe(folder, "token-classification", "TokenClassificationData", settings)
+
+
+def test_ner_reports_seqeval_overall_and_per_type_and_grouped_entities(tmp_path):
+    recipe, out = ner_recipe(tmp_path), tmp_path / "run"
+    result = run(recipe, out)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= metrics["after"].keys()
+    assert all(set(metrics["after"][kind]) == {"precision", "recall", "f1", "number"} for kind in ("PER", "LOC"))
+    tagged = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
+    for entity in tagged["entities"]:
+        assert set(entity) == {"entity_group", "score", "word", "start", "end"}
+        assert entity["entity_group"] in ("PER", "ORG", "LOC", "MISC")
+    assert AutoConfig.from_pretrained(out).num_labels == 9
+    assert_repeats(out, recipe)
+
+
+def qa_recipe(folder, **data):
+    settings = {"path": str(SAMPLES_DIR / "qa"), "max_train_samples": 64, "max_eval_samples": 24, "max_length": 64,
+                "stride": 16, "predict_questions": (("Who founded it?", "It was founded by Mara Lind in 1887."),),
+                **data}  # fmt: skip
+    return write_recipe(folder, "question-answering", "QuestionAnsweringData", settings)
+
+
+def test_qa_windows_long_contexts_and_scores_exact_match_and_f1(tmp_path):
+    recipe, out = qa_recipe(tmp_path), tmp_path / "run"
+    result = run(recipe, out)
+    assert result.exit_code == 0, result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["after"]["windows"] > 2 * 24  # every context needed several 64-token windows
+    assert 0 <= metrics["after"]["exact_match"] <= metrics["after"]["f1"] <= 100
+    answer = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
+    context = "It was founded by Mara Lind in 1887."
+    assert answer["answer"] == context[answer["start"] : answer["end"]]
+    assert_repeats(out, recipe)
+
+
+def one_line_error(result):
+    assert result.exit_code == 2, result.output
+    line = result.stderr.rstrip("\n").split("\n")[-1]  # after any tokenization progress bars
+    assert line.startswith("tfhf: error: ") and "Traceback" not in result.output
+    return line
+
+
+@pytest.fixture
+def bad_files(tmp_path):
+    def write(name, rows):
+        folder = tmp_path / name
+        folder.mkdir()
+        for split in ("train", "validation"):
+            (folder / f"{split}.jsonl").write_text("".join(json.dumps(row) + "\n" for row in rows[split]))
+        return str(folder)
+
+    return write
+
+
+def test_bad_classification_input(tmp_path, bad_files):
+    good = [{"text": "ok", "label": "joy"}] * 20
+    unknown = bad_files("unknown", {"train": good, "validation": [*good[:3], {"text": "hm", "label": "fear"}]})
+    recipe = emotion_recipe(tmp_path)
+    line = one_line_error(run(recipe, tmp_path / "a", f"data.path={unknown!r}"))
+    assert "column 'label', split 'validation', row 3: label 'fear' is not one of the label names (joy)" in line
+    line = one_line_error(run(recipe, tmp_path / "b", "data.text_pair_column='sentence2'"))
+    assert "has no column 'sentence2'" in line
+    line = one_line_error(run(recipe, tmp_path / "c", "data.label_names=('anger', 'joy')"))
+    assert "column 'label', split 'train', row 3: label 'optimism' is not one of the label names (anger, joy)" in line
+    empty = bad_files("empty", {"train": good, "validation": []})
+    assert "validation" in one_line_error(run(recipe, tmp_path / "d", f"data.path={empty!r}"))
+    assert not any((tmp_path / name).exists() for name in "abcd")
+
+
+def test_bad_ner_input(tmp_path, bad_files):
+    good = [{"tokens": ["Mara", "Lind", "left"], "ner_tags": ["B-PER", "I-PER", "O"]}] * 20
+    short = bad_files("short", {"train": [*good, {"tokens": ["a", "b"], "ner_tags": ["O"]}], "validation": good})
+    line = one_line_error(run(ner_recipe(tmp_path), tmp_path / "a", f"data.path={short!r}"))
+    assert "split 'train', row 20: 2 words in column 'tokens' but 1 tags in column 'ner_tags'" in line
+    line = one_line_error(run(ner_recipe(tmp_path), tmp_path / "b", "data.tags_column='pos_tags'"))
+    assert "has no column 'pos_tags'" in line
+
+
+def test_bad_qa_input(tmp_path, bad_files):
+    context = "The mill was founded in 1887 by Mara Lind."
+    row = {"question": "Who?", "context": context, "answers": {"text": ["Mara Lind"], "answer_start": [32]}}
+    moved = {**row, "answers": {"text": ["Mara Lind"], "answer_start": [30]}}
+    folder = bad_files("moved", {"train": [row] * 20, "validation": [row, moved]})
+    line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "a", f"data.path={folder!r}"))
+    assert "split 'validation', row 1: answer 'Mara Lind' is not at answer_start 30 of column 'context'" in line
+    line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "b", "data.answers_column='answer'"))
+    assert "has no column 'answer.text'" in line
