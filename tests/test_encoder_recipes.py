@@ -154,13 +154,17 @@ def test_bad_classification_input(tmp_path, bad_files):
     recipe = emotion_recipe(tmp_path)
     line = one_line_error(run(recipe, tmp_path / "a", f"data.path={unknown!r}"))
     assert "column 'label', split 'validation', row 3: label 'fear' is not one of the label names (joy)" in line
-    line = one_line_error(run(recipe, tmp_path / "b", "data.text_pair_column='sentence2'"))
+    line = one_line_error(run(recipe, tmp_path / "b", "data.text_pair_column='sentence2'", "data.predict_texts=()"))
     assert "has no column 'sentence2'" in line
     line = one_line_error(run(recipe, tmp_path / "c", "data.label_names=('anger', 'joy')"))
     assert "column 'label', split 'train', row 3: label 'optimism' is not one of the label names (anger, joy)" in line
+    line = one_line_error(run(recipe, tmp_path / "e", "data.text_pair_column='text'"))
+    assert "data.predict_texts: with data.text_pair_column, give (text, pair) tuples, not 'So happy today!'" in line
+    line = one_line_error(run(recipe, tmp_path / "f", "eval.each_epoch=False"))
+    assert "eval.best_metric needs eval.each_epoch=True" in line
     empty = bad_files("empty", {"train": good, "validation": []})
     assert "validation" in one_line_error(run(recipe, tmp_path / "d", f"data.path={empty!r}"))
-    assert not any((tmp_path / name).exists() for name in "abcd")
+    assert not any((tmp_path / name).exists() for name in "abcdef")
 
 
 def test_bad_ner_input(tmp_path, bad_files):
@@ -179,5 +183,7 @@ def test_bad_qa_input(tmp_path, bad_files):
     folder = bad_files("moved", {"train": [row] * 20, "validation": [row, moved]})
     line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "a", f"data.path={folder!r}"))
     assert "split 'validation', row 1: answer 'Mara Lind' is not at answer_start 30 of column 'context'" in line
+    line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "c", "data.predict_questions=('Who?',)"))
+    assert "data.predict_questions: give (question, context) pairs, not 'Who?'" in line
     line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "b", "data.answers_column='answer'"))
     assert "has no column 'answer.text'" in line

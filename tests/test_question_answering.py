@@ -1,5 +1,7 @@
 """Extractive QA: SQuAD v1.1 scoring, windows and offsets, reading answers back, answer checks."""
 
+import itertools
+
 import datasets
 import numpy as np
 import pytest
@@ -65,6 +67,43 @@ def test_the_answer_is_read_back_from_whichever_window_holds_it(tokenizer):
         else:  # a decoy span in a window without the answer, scored lower
             context = [i for i, offset in enumerate(offsets) if offset != NOT_CONTEXT]
             start_logits[context[2]], end_logits[context[3]] = 6.0, 6.0
+        starts.append(start_logits)
+        ends.append(end_logits)
+    answers = best_answers(starts, ends, features["example_index"], features["offset_mapping"], [CONTEXT], 5, 30)
+    assert answers == [ANSWER]
+
+
+def cut_by_a_window_edge(tokenizer):
+    """(features, cut window, whole window) for a window size where one window's edge cuts the answer."""
+    start_char = CONTEXT.index(ANSWER)
+    answer_chars = {start_char + i for i, char in enumerate(ANSWER) if not char.isspace()}  # tokens skip spaces
+    for max_length, stride in itertools.product(range(32, 80), (8, 12, 16)):
+        features = window_features(tokenizer, max_length=max_length, stride=stride)
+        cut = whole = None
+        for i, offsets in enumerate(features["offset_mapping"]):
+            chars = {c for offset in offsets if offset != NOT_CONTEXT for c in range(*offset)}
+            if answer_chars <= chars:
+                whole = i
+            elif answer_chars & chars:
+                cut = i
+        if cut is not None and whole is not None:
+            return features, cut, whole
+    raise AssertionError("no window size cuts the answer")
+
+
+def test_an_answer_cut_by_a_window_edge_is_found_whole_in_the_overlapping_window(tokenizer):
+    features, cut, whole = cut_by_a_window_edge(tokenizer)
+    assert (features["start_positions"][cut], features["end_positions"][cut]) == (0, 0)  # labelled CLS where cut
+    starts, ends = [], []
+    for i, offsets in enumerate(features["offset_mapping"]):
+        start_logits, end_logits = np.zeros(len(offsets)), np.zeros(len(offsets))
+        if i == cut:  # the cut window offers the visible part of the answer, scored a little lower
+            inside = [
+                j for j, offset in enumerate(offsets) if offset != NOT_CONTEXT and offset[1] > CONTEXT.index(ANSWER)
+            ]
+            start_logits[inside[0]], end_logits[inside[-1]] = 8.0, 8.0
+        if i == whole:
+            start_logits[features["start_positions"][i]], end_logits[features["end_positions"][i]] = 9.0, 9.0
         starts.append(start_logits)
         ends.append(end_logits)
     answers = best_answers(starts, ends, features["example_index"], features["offset_mapping"], [CONTEXT], 5, 30)

@@ -45,3 +45,29 @@ def test_masked_lm_default_lowers_perplexity_on_the_same_masked_positions(tmp_pa
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["before"]["masked_tokens"] == metrics["after"]["masked_tokens"] > 0
     assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]
+
+
+def run_default(tmp_path, name):
+    result = CliRunner().invoke(main, ["run", str(RECIPES / name), "--output-dir", str(tmp_path / "run")])
+    assert result.exit_code == 0, result.output
+    return json.loads((tmp_path / "run" / "metrics.json").read_text())
+
+
+@pytest.mark.slow
+def test_text_classification_default_reaches_accuracy_0_8(tmp_path):
+    metrics = run_default(tmp_path, "text_classification.py")
+    assert metrics["after"]["accuracy"] >= 0.8
+    assert metrics["after"]["f1"] == max(epoch["f1"] for epoch in metrics["epochs"])
+
+
+@pytest.mark.slow
+def test_token_classification_default_reaches_entity_f1_0_8(tmp_path):
+    metrics = run_default(tmp_path, "token_classification.py")
+    assert metrics["after"]["overall_f1"] >= 0.8
+
+
+@pytest.mark.slow
+def test_question_answering_default_reaches_f1_60(tmp_path):
+    metrics = run_default(tmp_path, "question_answering.py")
+    assert metrics["after"]["f1"] >= 60
+    assert metrics["after"]["windows"] > 1.5 * metrics["after"]["questions"]

@@ -34,6 +34,8 @@ def run(recipe, output_dir, log=print):
     task = task_for(recipe)
     log(summary(recipe))
     task.validate(recipe, log)
+    if recipe.eval.best_metric and not recipe.eval.each_epoch:
+        raise TfhfError("eval.best_metric needs eval.each_epoch=True: the best epoch is chosen from per-epoch scores")
 
     banner(log, "Runtime")
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)

@@ -24,10 +24,11 @@ The same seed always gives the same files.
 """
 
 import argparse
-import json
 import random
 import re
 from pathlib import Path
+
+from sample_files import write_splits
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "emotion"
 
@@ -324,11 +325,6 @@ def generate(train_count, validation_count, seed, held_out_share=0.45):
     return train, validation
 
 
-def write_jsonl(rows, path):
-    with open(path, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-count", type=int, default=4000)
@@ -337,10 +333,7 @@ def main():
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
     args = parser.parse_args()
     train, validation = generate(args.train_count, args.validation_count, args.seed)
-    args.output.mkdir(parents=True, exist_ok=True)
-    write_jsonl(train, args.output / "train.jsonl")
-    write_jsonl(validation, args.output / "validation.jsonl")
-    print(f"wrote {len(train)} train and {len(validation)} validation messages to {args.output}")
+    write_splits(args.output, {"train": train, "validation": validation}, "messages")
 
 
 if __name__ == "__main__":

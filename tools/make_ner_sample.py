@@ -30,9 +30,10 @@ The same seed always gives the same files.
 """
 
 import argparse
-import json
 import random
 from pathlib import Path
+
+from sample_files import coined_name, write_splits
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "ner"
 
@@ -164,15 +165,6 @@ TEMPLATES += [
 COINED = {"first", "surname", "city", "river"}
 """Lists whose names are sometimes coined from syllables instead of drawn."""
 COINED_SHARE = 0.33
-ONSETS = ["b", "br", "d", "dr", "f", "g", "gr", "h", "k", "kr", "l", "m", "n", "p", "r", "s", "st", "t", "tr", "v", "z"]
-VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ei", "ou"]
-CODAS = ["", "", "n", "r", "l", "s", "k", "m", "nd", "rt", "st"]
-
-
-def coined_name(rng):
-    """A pronounceable invented name of two or three syllables, e.g. 'Drelvan'."""
-    syllables = [rng.choice(ONSETS) + rng.choice(VOWELS) + rng.choice(CODAS) for _ in range(rng.choice([2, 2, 3]))]
-    return "".join(syllables).capitalize()
 
 
 def split_names(names):
@@ -359,11 +351,6 @@ def generate(train_count, validation_count, seed, held_out_name_chance=0.5):
     return train, validation
 
 
-def write_jsonl(rows, path):
-    with open(path, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--train-count", type=int, default=4000)
@@ -372,10 +359,7 @@ def main():
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
     args = parser.parse_args()
     train, validation = generate(args.train_count, args.validation_count, args.seed)
-    args.output.mkdir(parents=True, exist_ok=True)
-    write_jsonl(train, args.output / "train.jsonl")
-    write_jsonl(validation, args.output / "validation.jsonl")
-    print(f"wrote {len(train)} train and {len(validation)} validation sentences to {args.output}")
+    write_splits(args.output, {"train": train, "validation": validation}, "sentences")
 
 
 if __name__ == "__main__":

@@ -29,10 +29,11 @@ The same seed always gives the same files.
 """
 
 import argparse
-import json
 import random
 import string
 from pathlib import Path
+
+from sample_files import coined_name, write_splits
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "qa"
 
@@ -524,6 +525,11 @@ def split_parts(parts):
     return [part for index, part in enumerate(parts) if index % 4], parts[::4]
 
 
+COINED = {"first", "surname", "river_start", "town_start"}
+"""Name parts that are sometimes coined from syllables instead of drawn from the lists."""
+COINED_SHARE = 0.33
+
+
 class Names:
     """Invented names for one split. The validation split draws held-out parts, so its names are new."""
 
@@ -539,6 +545,8 @@ class Names:
         }
 
     def part(self, key, new=None):
+        if key in COINED and self.rng.random() < COINED_SHARE:
+            return coined_name(self.rng)
         seen, held_out = self.parts[key]
         if new is None:
             new = self.rng.random() < self.held_out
@@ -820,23 +828,15 @@ def generate(train_articles, validation_articles, seed):
     return train, validation
 
 
-def write_jsonl(rows, path):
-    with open(path, "w", encoding="utf-8") as f:
-        f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
-
-
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-articles", type=int, default=600)
-    parser.add_argument("--validation-articles", type=int, default=80)
+    parser.add_argument("--train-articles", type=int, default=360)
+    parser.add_argument("--validation-articles", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
     args = parser.parse_args()
     train, validation = generate(args.train_articles, args.validation_articles, args.seed)
-    args.output.mkdir(parents=True, exist_ok=True)
-    write_jsonl(train, args.output / "train.jsonl")
-    write_jsonl(validation, args.output / "validation.jsonl")
-    print(f"wrote {len(train)} train and {len(validation)} validation questions to {args.output}")
+    write_splits(args.output, {"train": train, "validation": validation}, "questions")
 
 
 if __name__ == "__main__":

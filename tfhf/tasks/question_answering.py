@@ -30,6 +30,11 @@ class QuestionAnsweringTask(Task):
         # load_splits flattens the SQuAD answers dict into two columns
         return [data.question_column, data.context_column, *answer_columns(data)]
 
+    def validate(self, recipe, log):
+        for pair in recipe.data.predict_questions:
+            if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
+                raise TfhfError(f"data.predict_questions: give (question, context) pairs, not {pair!r}")
+
     def resolve(self, data, raw):
         """Checks that every answer is where its answer_start says, in every split."""
         if data.stride >= data.max_length // 2:
@@ -105,7 +110,11 @@ class QuestionAnsweringTask(Task):
             predictions = best_answers(
                 starts, ends, example_index, offset_mapping, contexts, data.n_best, data.max_answer_length
             )
-            metrics = {**squad_scores(predictions, references), "windows": len(example_index)}
+            metrics = {
+                **squad_scores(predictions, references),
+                "questions": len(contexts),
+                "windows": len(example_index),
+            }
             return metrics, answer_questions(answerer, data)
 
         return evaluate

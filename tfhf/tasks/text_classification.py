@@ -12,6 +12,7 @@ import numpy as np
 import tensorflow as tf
 from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassification
 
+from tfhf.errors import TfhfError
 from tfhf.labels import check_labels, head_config, label_names, to_id
 from tfhf.metrics import classification_scores
 from tfhf.model_outputs import batch_outputs, inference_function
@@ -29,6 +30,17 @@ class TextClassificationTask(Task):
     def columns(self, data):
         texts = [data.text_column] + ([data.text_pair_column] if data.text_pair_column else [])
         return [*texts, data.label_column]
+
+    def validate(self, recipe, log):
+        data = recipe.data
+        for text in data.predict_texts:
+            is_pair = isinstance(text, tuple | list) and len(text) == 2 and all(isinstance(t, str) for t in text)
+            if data.text_pair_column and not is_pair:
+                raise TfhfError(
+                    f"data.predict_texts: with data.text_pair_column, give (text, pair) tuples, not {text!r}"
+                )
+            if not data.text_pair_column and not isinstance(text, str):
+                raise TfhfError(f"data.predict_texts: give plain texts (or set data.text_pair_column), not {text!r}")
 
     def resolve(self, data, raw):
         names = label_names(raw["train"], data.label_column, data.label_names)
@@ -80,7 +92,7 @@ def predict(model, tokenizer, texts, data):
     """[{text, label, score, scores}] for texts (or (text, pair) tuples), label names from the config."""
     if not texts:
         return []
-    firsts = [text if isinstance(text, str) else text[0] for text in texts]
+    firsts = [text[0] for text in texts] if data.text_pair_column else list(texts)
     pairs = [text[1] for text in texts] if data.text_pair_column else None
     encoded = tokenizer(firsts, pairs, truncation=True, max_length=data.max_length, padding=True, return_tensors="np")
     logits = tf.cast(model(dict(encoded), training=False).logits, tf.float32)
