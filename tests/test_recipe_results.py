@@ -64,10 +64,3 @@ def test_text_classification_default_reaches_accuracy_0_8(tmp_path):
 def test_token_classification_default_reaches_entity_f1_0_8(tmp_path):
     metrics = run_default(tmp_path, "token_classification.py")
     assert metrics["after"]["overall_f1"] >= 0.8
-
-
-@pytest.mark.slow
-def test_question_answering_default_reaches_f1_60(tmp_path):
-    metrics = run_default(tmp_path, "question_answering.py")
-    assert metrics["after"]["f1"] >= 60
-    assert metrics["after"]["windows"] > 1.5 * metrics["after"]["questions"]
