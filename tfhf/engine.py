@@ -91,12 +91,13 @@ def run(recipe, output_dir, log=print):
         log(describe_metrics(metrics["before"]))
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
-    callbacks = []
-    if recipe.eval.each_epoch:
-        callbacks.append(EpochEvaluation(evaluate, recipe.eval.best_metric, log))
+    each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
     started = time.perf_counter()
     history = model.fit(
-        train_set, epochs=recipe.train.epochs, callbacks=callbacks, verbose=1 if sys.stdout.isatty() else 2
+        train_set,
+        epochs=recipe.train.epochs,
+        callbacks=[each_epoch] if each_epoch else [],
+        verbose=1 if sys.stdout.isatty() else 2,
     )
     seconds = time.perf_counter() - started
     samples = steps_per_epoch * recipe.train.batch_size * recipe.train.epochs
@@ -107,10 +108,10 @@ def run(recipe, output_dir, log=print):
         "loss": [round(loss, 4) for loss in history.history["loss"]],
     }
     log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
-    for callback in callbacks:
-        metrics["epochs"] = callback.scores
-        if callback.best_epoch:
-            metrics["best_epoch"] = callback.best_epoch
+    if each_epoch:
+        metrics["epochs"] = each_epoch.scores
+        if each_epoch.best_epoch:
+            metrics["best_epoch"] = each_epoch.best_epoch  # its weights were restored when training ended
 
     banner(log, "Evaluation after training")
     metrics["after"], examples = evaluate("after")
