@@ -183,6 +183,8 @@ def test_bad_qa_input(tmp_path, bad_files):
     folder = bad_files("moved", {"train": [row] * 20, "validation": [row, moved]})
     line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "a", f"data.path={folder!r}"))
     assert "split 'validation', row 1: answer 'Mara Lind' is not at answer_start 30 of column 'context'" in line
+    line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "d", "data.stride=32"))
+    assert "data.stride=32 must be under half of data.max_length=64" in line
     line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "c", "data.predict_questions=('Who?',)"))
     assert "data.predict_questions: give (question, context) pairs, not 'Who?'" in line
     line = one_line_error(run(qa_recipe(tmp_path), tmp_path / "b", "data.answers_column='answer'"))

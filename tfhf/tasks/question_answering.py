@@ -31,14 +31,15 @@ class QuestionAnsweringTask(Task):
         return [data.question_column, data.context_column, *answer_columns(data)]
 
     def validate(self, recipe, log):
-        for pair in recipe.data.predict_questions:
+        data = recipe.data
+        if data.stride >= data.max_length // 2:  # windows must advance by more than they share
+            raise TfhfError(f"data.stride={data.stride} must be under half of data.max_length={data.max_length}")
+        for pair in data.predict_questions:
             if not (isinstance(pair, tuple | list) and len(pair) == 2 and all(isinstance(t, str) for t in pair)):
                 raise TfhfError(f"data.predict_questions: give (question, context) pairs, not {pair!r}")
 
     def resolve(self, data, raw):
         """Checks that every answer is where its answer_start says, in every split."""
-        if data.stride >= data.max_length // 2:
-            raise TfhfError(f"data.stride={data.stride} must be under half of data.max_length={data.max_length}")
         texts_column, starts_column = answer_columns(data)
         for split_name, split in raw.items():
             rows = zip(split[data.context_column], split[texts_column], split[starts_column])
