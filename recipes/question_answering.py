@@ -33,8 +33,10 @@ recipe = Recipe(
         predict_questions=(
             (
                 "Who founded the bakery?",
-                "The bakery on Mill Street is the oldest shop in Carrow. It was founded in 1902 by Ada Winter, "
-                "who had learned the trade in the capital.",
+                (
+                    "The bakery on Mill Street is the oldest shop in Carrow. It was founded in 1902 by Ada Winter, "
+                    "who had learned the trade in the capital."
+                ),
             ),
         ),
     ),

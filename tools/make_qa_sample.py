@@ -791,9 +791,8 @@ def make_questions(rng, kind, values, context, offsets, alternatives):
     return questions
 
 
-def generate_split(rng, split, count, names, new_titles, avoid_titles):
+def generate_split(rng, split, count, names, new_titles, avoid_titles, kinds):
     rows, titles, article_number = [], set(), 0
-    kinds = list(ARTICLES)
     while article_number < count:
         kind = kinds[article_number % len(kinds)]
         title, values = MAKE_VALUES[kind](rng, names, new_titles)
@@ -819,11 +818,11 @@ def generate_split(rng, split, count, names, new_titles, avoid_titles):
     return rows, titles
 
 
-def generate(train_articles, validation_articles, seed):
+def generate(train_articles, validation_articles, seed, kinds=tuple(ARTICLES)):
     rng = random.Random(seed)
-    train, train_titles = generate_split(rng, "train", train_articles, Names(rng, held_out=0), False, set())
+    train, train_titles = generate_split(rng, "train", train_articles, Names(rng, held_out=0), False, set(), kinds)
     validation, _ = generate_split(
-        rng, "validation", validation_articles, Names(rng, held_out=0.7), True, avoid_titles=train_titles
+        rng, "validation", validation_articles, Names(rng, held_out=0.7), True, train_titles, kinds
     )
     return train, validation
 
@@ -833,9 +832,10 @@ def main():
     parser.add_argument("--train-articles", type=int, default=360)
     parser.add_argument("--validation-articles", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--kinds", nargs="+", choices=list(ARTICLES), default=list(ARTICLES), help="kinds of article")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
     args = parser.parse_args()
-    train, validation = generate(args.train_articles, args.validation_articles, args.seed)
+    train, validation = generate(args.train_articles, args.validation_articles, args.seed, tuple(args.kinds))
     write_splits(args.output, {"train": train, "validation": validation}, "questions")
 
 
