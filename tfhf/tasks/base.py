@@ -19,6 +19,10 @@ class Task:
         """`data` with settings read from the raw splits filled in (e.g. label names); checks the values."""
         return data
 
+    def special_token_ids(self, tokenizer):
+        """Config ids for a model built from scratch; BERT-style encoders need only these two."""
+        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
+
     def head_config(self, data):
         """Config settings of the model's task head (e.g. num_labels), for any checkpoint or config."""
         return {}

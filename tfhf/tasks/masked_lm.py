@@ -34,9 +34,6 @@ class MaskedLMTask(Task):
     def tokenizer_corpus(self, split, data):
         yield from split[data.text_column]
 
-    def special_token_ids(self, tokenizer):
-        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
-
     def preprocess(self, split, tokenizer, data):
         if tokenizer.mask_token is None:
             raise TfhfError("the tokenizer has no mask token, so it cannot be used for masked-LM training")

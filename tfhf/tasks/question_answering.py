@@ -62,9 +62,6 @@ class QuestionAnsweringTask(Task):
         yield from split[data.question_column]
         yield from split[data.context_column]
 
-    def special_token_ids(self, tokenizer):
-        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
-
     def preprocess(self, split, tokenizer, data):
         """One row per window: model inputs, start/end_positions, and the example and offsets to read answers."""
         texts_column, starts_column = answer_columns(data)

@@ -54,9 +54,6 @@ class TextClassificationTask(Task):
         for column in self.columns(data)[:-1]:
             yield from split[column]
 
-    def special_token_ids(self, tokenizer):
-        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
-
     def preprocess(self, split, tokenizer, data):
         def tokenize(batch):
             pairs = batch[data.text_pair_column] if data.text_pair_column else None

@@ -48,9 +48,6 @@ class TokenClassificationTask(Task):
         for words in split[data.tokens_column]:
             yield " ".join(words)
 
-    def special_token_ids(self, tokenizer):
-        return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
-
     def preprocess(self, split, tokenizer, data):
         """input_ids, attention_mask, token labels, and word_ids (kept for word-level scoring)."""
         continuation = inside_ids(data.label_names)
