@@ -8,6 +8,8 @@ name stops the run with the column, the value and the row named. (On a GPU, Tens
 sparse cross-entropy returns NaN for such a label instead of failing.)
 """
 
+from dataclasses import replace
+
 import datasets
 
 from tfhf.errors import TfhfError
@@ -34,6 +36,13 @@ def label_names(split, column, given=()):
         return tuple(f"LABEL_{i}" for i in range(highest + 1))
     kinds = sorted({type(value).__name__ for value in values})
     raise TfhfError(f"column {column!r} holds {', '.join(kinds)} values; labels must be class ids or names")
+
+
+def with_label_names(data, raw, column):
+    """`data` with its label names resolved from `column` of the raw splits, every value checked."""
+    names = label_names(raw["train"], column, data.label_names)
+    check_labels(raw, column, names)
+    return replace(data, label_names=names)
 
 
 def check_labels(raw, column, names):

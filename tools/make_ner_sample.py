@@ -29,11 +29,10 @@ Usage (the output is committed; rerun only after changing this file):
 The same seed always gives the same files.
 """
 
-import argparse
 import random
 from pathlib import Path
 
-from sample_files import coined_name, write_splits
+from sample_files import coined_name, count_based_main
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "ner"
 
@@ -352,14 +351,7 @@ def generate(train_count, validation_count, seed, held_out_name_chance=0.5):
 
 
 def main():
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-count", type=int, default=4000)
-    parser.add_argument("--validation-count", type=int, default=500)
-    parser.add_argument("--seed", type=int, default=0)
-    parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
-    args = parser.parse_args()
-    train, validation = generate(args.train_count, args.validation_count, args.seed)
-    write_splits(args.output, {"train": train, "validation": validation}, "sentences")
+    count_based_main(__doc__, DEFAULT_OUTPUT, generate, "sentences")
 
 
 if __name__ == "__main__":

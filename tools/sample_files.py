@@ -1,6 +1,8 @@
 """What the tools/make_*_sample.py scripts share: coined names, and writing a folder of split files."""
 
+import argparse
 import json
+from pathlib import Path
 
 ONSETS = ["b", "br", "d", "dr", "f", "g", "gr", "h", "k", "kr", "l", "m", "n", "p", "r", "s", "st", "t", "tr", "v", "z"]
 VOWELS = ["a", "e", "i", "o", "u", "a", "e", "o", "ai", "ei", "ou"]
@@ -25,3 +27,15 @@ def write_splits(folder, splits, what):
             f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
     counts = " and ".join(f"{len(rows)} {name}" for name, rows in splits.items())
     print(f"wrote {counts} {what} to {folder}")
+
+
+def count_based_main(doc, default_output, generate, what, train_count=4000, validation_count=500):
+    """The command line of a generator whose size is a count of rows: --train-count, --validation-count, ..."""
+    parser = argparse.ArgumentParser(description=doc.splitlines()[0])
+    parser.add_argument("--train-count", type=int, default=train_count)
+    parser.add_argument("--validation-count", type=int, default=validation_count)
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--output", type=Path, default=default_output, help="folder for train.jsonl, validation.jsonl")
+    args = parser.parse_args()
+    train, validation = generate(args.train_count, args.validation_count, args.seed)
+    write_splits(args.output, {"train": train, "validation": validation}, what)

@@ -6,14 +6,12 @@ accuracy and F1 (binary for two classes, macro for more); after training, the te
 `data.predict_texts` are labelled and saved with the run.
 """
 
-from dataclasses import replace
-
 import numpy as np
 import tensorflow as tf
 from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassification
 
 from tfhf.errors import TfhfError
-from tfhf.labels import check_labels, head_config, label_names, to_id
+from tfhf.labels import head_config, to_id, with_label_names
 from tfhf.metrics import classification_scores
 from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.recipe import ClassificationData
@@ -43,9 +41,7 @@ class TextClassificationTask(Task):
                 raise TfhfError(f"data.predict_texts: give plain texts (or set data.text_pair_column), not {text!r}")
 
     def resolve(self, data, raw):
-        names = label_names(raw["train"], data.label_column, data.label_names)
-        check_labels(raw, data.label_column, names)
-        return replace(data, label_names=names)
+        return with_label_names(data, raw, data.label_column)
 
     def head_config(self, data):
         return head_config(data.label_names)

@@ -7,12 +7,10 @@ word's prediction is its first subword's (a word cut off by `max_length` counts 
 so the numbers are comparable to CoNLL's word-level ones however words are split.
 """
 
-from dataclasses import replace
-
 from transformers import DataCollatorForTokenClassification, TFAutoModelForTokenClassification, pipeline
 
 from tfhf.errors import TfhfError
-from tfhf.labels import check_labels, head_config, label_names, to_id
+from tfhf.labels import head_config, to_id, with_label_names
 from tfhf.metrics import entity_scores
 from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.recipe import TokenClassificationData
@@ -37,9 +35,7 @@ class TokenClassificationTask(Task):
                         f"split {split_name!r}, row {row}: {len(tokens)} words in column {data.tokens_column!r} "
                         f"but {len(tags)} tags in column {data.tags_column!r}"
                     )
-        names = label_names(raw["train"], data.tags_column, data.label_names)
-        check_labels(raw, data.tags_column, names)
-        return replace(data, label_names=names)
+        return with_label_names(data, raw, data.tags_column)
 
     def head_config(self, data):
         return head_config(data.label_names)
