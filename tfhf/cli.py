@@ -30,9 +30,15 @@ def main():
     type=click.Path(file_okay=False, path_type=Path),
     help="Where to write the run (default runs/<recipe name>).",
 )
-def run(recipe_file, overrides, output_dir):
-    """Train and evaluate the model RECIPE_FILE describes."""
+@click.option("--restart", is_flag=True, help="Discard the checkpoints of an unfinished run in the output directory.")
+def run(recipe_file, overrides, output_dir, restart):
+    """Train and evaluate the model RECIPE_FILE describes.
+
+    Run again into the same output directory, an interrupted run resumes from its latest
+    checkpoint.
+    """
     from tfhf.recipe import apply_overrides, load_recipe
+    from tfhf.signals import Interrupted
 
     try:
         recipe = apply_overrides(load_recipe(recipe_file), overrides)
@@ -40,9 +46,12 @@ def run(recipe_file, overrides, output_dir):
         recipe = apply_overrides(recipe, [f"output.dir={str(output_dir)!r}"])
         from tfhf import engine  # heavy: TensorFlow, transformers, datasets
 
-        engine.run(recipe, output_dir, log=click.echo)
+        engine.run(recipe, output_dir, log=click.echo, restart=restart)
     except TfhfError as error:
         fail(error)
+    except Interrupted as stop:
+        click.echo(f"tfhf: {stop}", err=True)
+        sys.exit(stop.exit_code)
 
 
 @main.command("keys")

@@ -4,39 +4,56 @@ Read top to bottom, this is the whole flow:
 
     runtime -> raw data -> tokenizer -> task preprocessing (datasets.map) -> model ->
     prepare_tf_dataset(task collator) -> create_optimizer -> compile -> evaluate ->
-    fit -> evaluate -> output directory (model, tokenizer, recipe.json, metrics.json)
+    fit, one epoch at a time, with checkpoints (tfhf.training) -> evaluate ->
+    output directory (model, tokenizer, recipe.json, metrics.json)
 
 Every check of the user's input (task, data, columns, model name) happens before anything
 is written; the output directory is published in one rename at the end (tfhf.run_dir).
+While training, checkpoints/ in the output directory lets a killed run resume (tfhf.resume).
 """
 
+import json
 import math
+import os
 import sys
 import time
 import warnings
 from dataclasses import replace
+from pathlib import Path
 
 from transformers import create_optimizer
 
-from tfhf import runtime
+from tfhf import resume, runtime
+from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.recipe import summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
+from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
+from tfhf.training import Progress, TrainingMonitor, fit_epochs
 
 
-def run(recipe, output_dir, log=print):
-    """Train and evaluate as `recipe` says; write the results to `output_dir`; return metrics."""
+def run(recipe, output_dir, log=print, restart=False):
+    """Train and evaluate as `recipe` says; write the results to `output_dir`; return metrics.
+
+    A run stopped by a signal or a crash resumes from its latest checkpoint when run again
+    into the same `output_dir` (unless `restart`).
+    """
     task = task_for(recipe)
     log(summary(recipe))
     task.validate(recipe, log)
     if recipe.eval.best_metric and not recipe.eval.each_epoch:
         raise TfhfError("eval.best_metric needs eval.each_epoch=True: the best epoch is chosen from per-epoch scores")
+    resume.check_output_dir(output_dir, task.name)
+    with stop_requests() as requests:
+        return _run(recipe, task, Path(output_dir), log, restart, requests)
 
+
+def _run(recipe, task, output_dir, log, restart, requests):
     banner(log, "Runtime")
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
     log(description)
@@ -46,9 +63,16 @@ def run(recipe, output_dir, log=print):
     log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {recipe.data.path}")
     recipe = replace(recipe, data=task.resolve(recipe.data, raw))  # saved resolved, e.g. with its label names
     data = recipe.data
+    recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
+    saved = resume.saved_run(output_dir, recipe_dict, restart, log)
+    checkpoints = resume.checkpoints_folder(output_dir)
 
     banner(log, "Tokenizer")
-    tokenizer = make_tokenizer(recipe, task, raw["train"], log)
+    if saved:
+        tokenizer = load_tokenizer(str(checkpoints / resume.TOKENIZER))
+        log(f"{type(tokenizer).__name__} of the interrupted run, from {checkpoints / resume.TOKENIZER}")
+    else:
+        tokenizer = make_tokenizer(recipe, task, raw["train"], log)
     tokenized = {name: task.preprocess(split, tokenizer, data) for name, split in raw.items()}
     if len(tokenized["train"]) < recipe.train.batch_size:
         raise TfhfError(
@@ -59,16 +83,10 @@ def run(recipe, output_dir, log=print):
     banner(log, "Model")
     with strategy.scope():
         model = make_model(recipe, task, tokenizer)
-        if not (recipe.model.tokenizer or recipe.model.checkpoint):  # a new tokenizer learns the model's limit
+        if not (saved or recipe.model.tokenizer or recipe.model.checkpoint):  # a new tokenizer learns the model's limit
             tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
         log(f"{type(model).__name__}: {model.count_params():,} parameters")
-        train_set = model.prepare_tf_dataset(
-            tokenized["train"],
-            batch_size=recipe.train.batch_size,
-            shuffle=True,
-            collate_fn=task.collator(tokenizer, model, data),
-        )
-        steps_per_epoch = len(train_set)
+        steps_per_epoch = len(tokenized["train"]) // recipe.train.batch_size
         total_steps = steps_per_epoch * recipe.train.epochs
         optimizer, _ = create_optimizer(
             init_lr=recipe.train.learning_rate,
@@ -77,41 +95,74 @@ def run(recipe, output_dir, log=print):
             weight_decay_rate=recipe.train.weight_decay,
         )
         model.compile(optimizer=optimizer)  # no Keras loss: the model computes its own from `labels`
+        state = trainable_state(model, optimizer)
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
+    each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
+    store = CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints)
+    progress = Progress()
 
-    metrics = {"task": task.name}
-    baseline = task.baseline_scores(raw["validation"], data)
-    if baseline:
-        metrics["baseline"] = baseline
-        banner(log, f"Baseline: {baseline['name']}")
-        log(describe_metrics({k: v for k, v in baseline.items() if k != "name"}))
-    if recipe.eval.before_training:
-        banner(log, "Evaluation before training")
-        metrics["before"], _ = evaluate("before")
-        log(describe_metrics(metrics["before"]))
+    if saved:
+        metrics = saved["scores"]
+        latest = store.latest()
+        checkpoint_state, best_weights = store.restore(latest, state)
+        progress = Progress(**checkpoint_state["progress"])
+        if each_epoch:
+            each_epoch.load_state(checkpoint_state["each_epoch"], best_weights)
+        epoch, step = divmod(progress.global_step, steps_per_epoch)
+        banner(log, f"Resuming from {latest}")
+        log(f"step {progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
+    else:
+        metrics = {"task": task.name}
+        baseline = task.baseline_scores(raw["validation"], data)
+        if baseline:
+            metrics["baseline"] = baseline
+            banner(log, f"Baseline: {baseline['name']}")
+            log(describe_metrics({k: v for k, v in baseline.items() if k != "name"}))
+        if recipe.eval.before_training:
+            banner(log, "Evaluation before training")
+            metrics["before"], _ = evaluate("before")
+            log(describe_metrics(metrics["before"]))
+        save_run_start(checkpoints, recipe_dict, metrics, tokenizer)
+
+    def save_checkpoint():
+        checkpoint_state = {"progress": progress.to_dict()}
+        if each_epoch:
+            checkpoint_state["each_epoch"] = each_epoch.state()
+        return store.save(
+            progress.global_step, state, checkpoint_state, each_epoch.best_weights if each_epoch else None
+        )
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
-    each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
-    started = time.perf_counter()
-    history = model.fit(
-        train_set,
-        epochs=recipe.train.epochs,
-        callbacks=[each_epoch] if each_epoch else [],
+    monitor = TrainingMonitor(
+        progress, steps_per_epoch, save_checkpoint, store.latest, recipe.train.checkpoint_every, requests
+    )
+    requests.training = True
+    fit_epochs(
+        model,
+        tokenized["train"],
+        task.collator(tokenizer, model, data),
+        recipe.train.batch_size,
+        recipe.train.epochs,
+        recipe.train.seed,
+        callbacks=[each_epoch, monitor] if each_epoch else [monitor],  # evaluate before the epoch's checkpoint
+        progress=progress,
         verbose=1 if sys.stdout.isatty() else 2,
     )
-    seconds = time.perf_counter() - started
-    samples = steps_per_epoch * recipe.train.batch_size * recipe.train.epochs
+    requests.training = False
+    seconds = max(progress.seconds, 1e-9)
+    samples = total_steps * recipe.train.batch_size
     metrics["train"] = {
         "seconds": round(seconds, 2),
         "samples_per_second": round(samples / seconds, 1),
         "steps": total_steps,
-        "loss": [round(loss, 4) for loss in history.history["loss"]],
+        "loss": [round(loss, 4) for loss in progress.epoch_losses],
     }
     log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
     if each_epoch:
+        each_epoch.restore_best()
         metrics["epochs"] = each_epoch.scores
         if each_epoch.best_epoch:
-            metrics["best_epoch"] = each_epoch.best_epoch  # its weights were restored when training ended
+            metrics["best_epoch"] = each_epoch.best_epoch
 
     banner(log, "Evaluation after training")
     metrics["after"], examples = evaluate("after")
@@ -133,6 +184,14 @@ def run(recipe, output_dir, log=print):
         write_json(staging / "metrics.json", metrics)
         write_jsonl(staging / "predictions.jsonl", examples)
     return metrics
+
+
+def save_run_start(checkpoints, recipe_dict, scores, tokenizer):
+    """What a resumed run needs besides the checkpoints: the tokenizer, the recipe, the scores before training."""
+    checkpoints.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(checkpoints / resume.TOKENIZER)
+    write_json(checkpoints / (".partial-" + resume.RUN_FILE), {"recipe": recipe_dict, "scores": scores})
+    os.replace(checkpoints / (".partial-" + resume.RUN_FILE), checkpoints / resume.RUN_FILE)
 
 
 def task_for(recipe):

@@ -8,10 +8,13 @@ LOWER_IS_BETTER = ("loss", "perplexity")
 
 
 class EpochEvaluation(tf.keras.callbacks.Callback):
-    """Calls `evaluate(phase)` at each epoch's end; with `best_metric`, restores the best epoch at the end.
+    """Calls `evaluate(phase)` at each epoch's end; with `best_metric`, keeps the best epoch's weights.
 
     The weights are copied to host memory when an epoch is the best so far, so keeping
-    the best costs one copy of the model, not a checkpoint on disk.
+    the best costs one copy of the model; checkpoints save that copy too (`state`,
+    `best_weights`), so a resumed run still knows its best epoch. Training runs one `fit`
+    per epoch (tfhf.training), so the best weights are put back by `restore_best`, called
+    once all epochs are done, not at `on_train_end`.
     """
 
     def __init__(self, evaluate, best_metric=None, log=print):
@@ -38,10 +41,23 @@ class EpochEvaluation(tf.keras.callbacks.Callback):
             self.best_epoch = epoch + 1
             self._best_weights = self.model.get_weights()
 
-    def on_train_end(self, logs=None):
+    def restore_best(self):
         if self._best_weights is not None:
             self.model.set_weights(self._best_weights)
             self.log(f"kept epoch {self.best_epoch} of {len(self.scores)}, best by {self.best_metric}")
+
+    @property
+    def best_weights(self):
+        return self._best_weights
+
+    def state(self):
+        return {"scores": self.scores, "best_epoch": self.best_epoch}
+
+    def load_state(self, state, best_weights):
+        """Continues from a checkpoint's `state()` and best weights."""
+        self.scores = list(state["scores"])
+        self.best_epoch = state["best_epoch"]
+        self._best_weights = best_weights
 
     def _better(self, metrics, best):
         value, best_value = metrics[self.best_metric], best[self.best_metric]

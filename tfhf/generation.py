@@ -14,6 +14,8 @@ import time
 import numpy as np
 import tensorflow as tf
 
+from tfhf.runtime import random_generators
+
 
 def bucket_lengths(requested, max_length):
     """Sorted bucket lengths, capped at `max_length` and always including it, so every input fits."""
@@ -38,6 +40,7 @@ class XlaGenerator:
         self.pad_id = tokenizer.pad_token_id
         self.compile_seconds = 0.0
         options = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
+        random_generators(model)  # created now: a variable made inside the compiled function would retrace it
 
         def generate(input_ids, attention_mask):
             return model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)

@@ -171,6 +171,12 @@ class Train:
     warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.")
     weight_decay: float = setting(0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.")
     seed: int = setting(42, "Seeds Python, NumPy and TensorFlow: same seed, same run.")
+    checkpoint_every: int = setting(
+        0,
+        "Also save a checkpoint every this many steps (0: only at each epoch's end). A run into the "
+        "same output directory resumes from the latest checkpoint.",
+    )
+    keep_checkpoints: int = setting(2, "How many of the newest checkpoints are kept while training.")
 
 
 @dataclass
@@ -347,6 +353,17 @@ def _convert(value, expected):
         # `--set model.checkpoint=1234` means the name "1234", not the number
         return str(value) if isinstance(value, (int, float)) else _MISMATCH
     return value if isinstance(value, expected) else _MISMATCH
+
+
+def flat_settings(recipe_dict):
+    """{'train.epochs': 3, ...} from `Recipe.to_dict()` output (or a saved recipe.json)."""
+    flat = {}
+    for part, values in recipe_dict.items():
+        if isinstance(values, dict):
+            flat.update({f"{part}.{key}": value for key, value in values.items()})
+        else:
+            flat[part] = values
+    return flat
 
 
 def summary(recipe):

@@ -8,6 +8,7 @@ import random
 
 import numpy as np
 import tensorflow as tf
+import tf_keras
 
 # device kind -> the precision that is fastest there (measured on CPU: STACK.md trap 9)
 AUTO_PRECISION = {"CPU": "float32", "GPU": "mixed_float16", "TPU": "mixed_bfloat16"}
@@ -30,6 +31,10 @@ def setup(runtime, seed):
     random.seed(seed)
     np.random.seed(seed)
     tf.keras.utils.set_random_seed(seed)
+    # Dropout then draws from tf.random.Generator variables, which a checkpoint can save and
+    # restore, instead of stateful kernels whose position is lost when the process ends:
+    # a resumed run draws the same masks as an uninterrupted one (tfhf.checkpoints).
+    tf_keras.backend.experimental.enable_tf_random_generator()
     if runtime.deterministic:
         tf.config.experimental.enable_op_determinism()
     kind = device_kind()
@@ -37,3 +42,25 @@ def setup(runtime, seed):
     tf.keras.mixed_precision.set_global_policy(precision)
     strategy = tf.distribute.get_strategy()
     return strategy, f"{kind}, {strategy.num_replicas_in_sync} replica(s), precision {precision}"
+
+
+def random_generators(model):
+    """The tf.random.Generator of every random layer of `model`, created now, in a fixed order.
+
+    With tf_keras's generator RNG enabled (`setup`), each Dropout layer draws from
+    its own generator, whose state is a variable; checkpointing those states is what makes
+    a resumed run draw the same dropout masks as an uninterrupted one. They are created
+    lazily on first use, so they are forced into existence here: the set saved and the
+    set restored must be the same, and a variable created inside a compiled function
+    would make it trace again (tfhf.generation counts those traces). tf_keras keeps the
+    generators out of the model's own checkpoint graph, hence the private attributes.
+    """
+    generators = []
+    for layer in model.submodules:
+        random_generator = getattr(layer, "_random_generator", None)
+        if random_generator is None or not hasattr(random_generator, "_maybe_init"):
+            continue
+        random_generator._maybe_init()
+        if getattr(random_generator, "_generator", None) is not None:
+            generators.append(random_generator._generator)
+    return generators

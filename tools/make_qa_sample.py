@@ -352,15 +352,17 @@ def alternative_answers(context, field, start, text):
     return alternatives
 
 
-def make_questions(rng, kind, values, context, offsets, alternatives):
-    """Four to six (field, question, answers) for the article, at least one answered after LATE_ANSWER_WORD words."""
+def make_questions(rng, kind, values, context, offsets, alternatives, every_fact=False):
+    """Four to six (field, question, answers) for the article, at least one answered after LATE_ANSWER_WORD words.
+
+    With every_fact, one question for each fact the article gives."""
     asked = [field for field in ARTICLES[kind]["questions"] if field in offsets]
     late = [field for field in asked if len(context[: offsets[field]].split()) >= LATE_ANSWER_WORD]
     if not late:
         return None
     first = rng.choice(late)
     rest = [field for field in asked if field != first]
-    fields = [first] + rng.sample(rest, min(len(rest), rng.randint(3, 5)))
+    fields = [first] + rng.sample(rest, len(rest) if every_fact else min(len(rest), rng.randint(3, 5)))
     questions = []
     for field in fields:
         question = rng.choice(ARTICLES[kind]["questions"][field]).format(**values)
@@ -377,7 +379,7 @@ def make_questions(rng, kind, values, context, offsets, alternatives):
     return questions
 
 
-def generate_split(rng, split, count, names, new_titles, avoid_titles, kinds):
+def generate_split(rng, split, count, names, new_titles, avoid_titles, kinds, every_fact=False):
     rows, titles, article_number = [], set(), 0
     while article_number < count:
         kind = kinds[article_number % len(kinds)]
@@ -386,7 +388,9 @@ def generate_split(rng, split, count, names, new_titles, avoid_titles, kinds):
             continue
         context, offsets = build_context(rng, kind, values)
         words = len(context.split())
-        questions = make_questions(rng, kind, values, context, offsets, alternatives=split == "validation")
+        questions = make_questions(
+            rng, kind, values, context, offsets, alternatives=split == "validation", every_fact=every_fact
+        )
         if not MIN_WORDS <= words <= MAX_WORDS or questions is None:
             continue
         titles.add(title)
@@ -404,9 +408,11 @@ def generate_split(rng, split, count, names, new_titles, avoid_titles, kinds):
     return rows, titles
 
 
-def generate(train_articles, validation_articles, seed, kinds=tuple(ARTICLES)):
+def generate(train_articles, validation_articles, seed, kinds=tuple(ARTICLES), every_fact=False):
     rng = random.Random(seed)
-    train, train_titles = generate_split(rng, "train", train_articles, Names(rng, held_out=0), False, set(), kinds)
+    train, train_titles = generate_split(
+        rng, "train", train_articles, Names(rng, held_out=0), False, set(), kinds, every_fact
+    )
     validation, _ = generate_split(
         rng, "validation", validation_articles, Names(rng, held_out=0.7), True, train_titles, kinds
     )
@@ -419,9 +425,12 @@ def main():
     parser.add_argument("--validation-articles", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", nargs="+", choices=list(ARTICLES), default=list(ARTICLES), help="kinds of article")
+    parser.add_argument("--every-fact", action="store_true", help="in train, ask about every fact of an article")
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
     args = parser.parse_args()
-    train, validation = generate(args.train_articles, args.validation_articles, args.seed, tuple(args.kinds))
+    train, validation = generate(
+        args.train_articles, args.validation_articles, args.seed, tuple(args.kinds), args.every_fact
+    )
     write_splits(args.output, {"train": train, "validation": validation}, "questions")
 
 

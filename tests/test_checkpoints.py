@@ -1,0 +1,109 @@
+"""Checkpoint store (atomic saves, pruning, restore), data order and resume decisions, without a full run."""
+
+import json
+
+import numpy as np
+import pytest
+import tensorflow as tf
+
+from tfhf import checkpoints as checkpoints_module
+from tfhf.checkpoints import CheckpointStore, trainable_state
+from tfhf.errors import TfhfError
+from tfhf.resume import differing_settings, saved_run
+from tfhf.training import ContentSeededCollator, epoch_order
+
+
+def tiny_model():
+    model = tf.keras.Sequential([tf.keras.Input((3,)), tf.keras.layers.Dense(2)])
+    optimizer = tf.keras.optimizers.Adam(0.1)
+    model.compile(optimizer=optimizer, loss="mse")
+    return model, optimizer
+
+
+def train_a_step(model):
+    model.fit(np.ones((4, 3)), np.ones((4, 2)), epochs=1, verbose=0)
+
+
+def test_a_save_that_fails_midway_leaves_the_previous_checkpoint_latest_and_loadable(tmp_path, monkeypatch):
+    model, optimizer = tiny_model()
+    state = trainable_state(model, optimizer)
+    store = CheckpointStore(tmp_path / "checkpoints")
+    train_a_step(model)
+    first = store.save(1, state, {"step": 1})
+    saved_weights = model.get_weights()
+    train_a_step(model)
+
+    def disk_full(*args, **kwargs):
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(checkpoints_module.json, "dump", disk_full)  # after the variables, before state.json
+    with pytest.raises(OSError, match="No space left"):
+        store.save(2, state, {"step": 2})
+    monkeypatch.undo()
+
+    assert (tmp_path / "checkpoints" / ".partial-ckpt-00000002").exists()  # the half-written save
+    reopened = CheckpointStore(tmp_path / "checkpoints")
+    assert not (tmp_path / "checkpoints" / ".partial-ckpt-00000002").exists()  # cleaned when reopened
+    assert reopened.latest() == first
+    fresh_model, fresh_optimizer = tiny_model()
+    checkpoint_state, best = CheckpointStore.restore(first, trainable_state(fresh_model, fresh_optimizer))
+    assert checkpoint_state == {"step": 1} and best is None
+    for restored, saved in zip(fresh_model.get_weights(), saved_weights):
+        np.testing.assert_array_equal(restored, saved)
+    assert int(fresh_optimizer.iterations) == 1  # the optimizer's state came back too
+
+
+def test_only_the_newest_checkpoints_are_kept_and_best_weights_round_trip(tmp_path):
+    model, optimizer = tiny_model()
+    state = trainable_state(model, optimizer)
+    store = CheckpointStore(tmp_path, keep=2)
+    best = [np.arange(3.0), np.eye(2)]
+    for step in (5, 10, 15):
+        store.save(step, state, {"step": step}, best_weights=best if step == 15 else None)
+    assert sorted(path.name for path in tmp_path.glob("ckpt-*")) == ["ckpt-00000010", "ckpt-00000015"]
+    assert store.latest().name == "ckpt-00000015"
+    _, restored_best = CheckpointStore.restore(store.latest(), state)
+    for restored, saved in zip(restored_best, best):
+        np.testing.assert_array_equal(restored, saved)
+
+
+def test_a_latest_file_naming_a_missing_checkpoint_is_a_clear_error(tmp_path):
+    (tmp_path / "latest").write_text("ckpt-00000007\n")
+    with pytest.raises(TfhfError, match="names ckpt-00000007, which is missing or incomplete; rerun with --restart"):
+        CheckpointStore(tmp_path).latest()
+
+
+def test_the_epoch_order_is_a_permutation_fixed_by_seed_and_epoch():
+    order = epoch_order(50, seed=3, epoch=1)
+    assert sorted(order) == list(range(50))
+    np.testing.assert_array_equal(order, epoch_order(50, seed=3, epoch=1))
+    assert not np.array_equal(order, epoch_order(50, seed=3, epoch=2))
+    assert not np.array_equal(order, epoch_order(50, seed=4, epoch=1))
+
+
+def test_a_random_collator_draws_the_same_for_the_same_batch_whatever_ran_before():
+    def draws(examples):
+        return np.random.random(4)
+
+    collate = ContentSeededCollator(draws, seed=1)
+    batch, other = [{"input_ids": [1, 2, 3]}], [{"input_ids": [4, 5]}]
+    first = collate(batch)
+    collate(other)
+    np.random.random(10)
+    np.testing.assert_array_equal(collate(batch), first)
+    assert not np.array_equal(collate(other), first)
+
+
+def test_a_resume_with_other_settings_names_each_difference(tmp_path):
+    saved = {"task": "translation", "train": {"epochs": 3, "learning_rate": 0.001}, "output": {"dir": "a"}}
+    current = {"task": "translation", "train": {"epochs": 4, "learning_rate": 0.001}, "output": {"dir": "b"}}
+    assert differing_settings(saved, current) == ["train.epochs: 3 there, 4 here"]  # output.dir may differ
+    folder = tmp_path / "checkpoints"
+    folder.mkdir()
+    (folder / "latest").write_text("ckpt-00000001\n")
+    (folder / "run.json").write_text(json.dumps({"recipe": saved, "scores": {}}))
+    with pytest.raises(TfhfError, match=r"other settings \(train.epochs: 3 there, 4 here\).*--restart"):
+        saved_run(tmp_path, current, restart=False, log=print)
+    assert saved_run(tmp_path, saved, restart=False, log=print) == {"recipe": saved, "scores": {}}
+    assert saved_run(tmp_path, current, restart=True, log=lambda line: None) is None
+    assert not folder.exists()  # --restart discarded them

@@ -1,0 +1,134 @@
+"""Real interruptions of a shrunk run in a subprocess: SIGKILL and resume, SIGINT, a NaN loss.
+
+Each test starts `tfhf run` as its own process, waits for a checkpoint to appear, and
+signals it, as a preempted machine or a user's Ctrl-C would.
+"""
+
+import json
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import h5py
+import numpy as np
+import pytest
+
+from tests.conftest import without_timings
+from tests.test_encoder_recipes import run, write_recipe
+from tfhf.recipe import SAMPLES_DIR
+
+pytestmark = pytest.mark.slow
+
+STEPS_PER_EPOCH = 40  # 640 examples, batch 16
+
+
+def classification_recipe(folder):
+    data = {"path": str(SAMPLES_DIR / "emotion"), "max_train_samples": 640, "max_eval_samples": 32, "max_length": 32}
+    return write_recipe(folder, "text-classification", "ClassificationData", data, epochs=2)
+
+
+def start(recipe, out, *overrides):
+    command = [sys.executable, "-m", "tfhf.cli", "run", str(recipe), "--output-dir", str(out)]
+    for override in overrides:
+        command += ["--set", override]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for_checkpoint(process, out, timeout=300):
+    """The step of the first checkpoint `process` completes (its `latest` file names it)."""
+    latest = Path(out) / "checkpoints" / "latest"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if latest.exists():
+            return int(latest.read_text().split("-")[1])
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before a checkpoint: {process.communicate()}")
+        time.sleep(0.005)
+    process.kill()
+    pytest.fail("no checkpoint appeared")
+
+
+def weights(run_dir):
+    """{weight name: array} of a saved run, without the per-process numbering of Keras model names."""
+    arrays = {}
+    with h5py.File(Path(run_dir) / "tf_model.h5") as f:
+        f.visititems(lambda name, item: arrays.update({name: item[()]}) if isinstance(item, h5py.Dataset) else None)
+    return {re.sub(r"(classification)_\d+/", r"\1/", name): array for name, array in arrays.items()}
+
+
+def metrics(run_dir):
+    return json.loads((Path(run_dir) / "metrics.json").read_text())
+
+
+def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path):
+    recipe = classification_recipe(tmp_path)
+    settings = ("train.checkpoint_every=7",)
+    whole = tmp_path / "whole"
+    result = run(recipe, whole, *settings)
+    assert result.exit_code == 0, result.output
+
+    killed = tmp_path / "killed"
+    process = start(recipe, killed, *settings)
+    wait_for_checkpoint(process, killed)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    assert not (killed / "metrics.json").exists()  # it died in training, before publishing anything
+    step = int((killed / "checkpoints" / "latest").read_text().split("-")[1])
+    assert step % STEPS_PER_EPOCH != 0, step  # a mid-epoch checkpoint
+
+    result = run(recipe, killed, *settings)
+    assert result.exit_code == 0, result.output
+    assert re.search(rf"Resuming from .*ckpt-0*{step}\b", result.output)
+    assert f"step {step} of {2 * STEPS_PER_EPOCH}" in result.output
+    assert not (killed / "checkpoints").exists()  # the finished run replaced them
+
+    expected, resumed = weights(whole), weights(killed)
+    assert expected.keys() == resumed.keys()
+    for name in expected:
+        np.testing.assert_array_equal(resumed[name], expected[name], err_msg=name)  # exactly, on CPU
+    whole_metrics, resumed_metrics = without_timings(metrics(whole)), without_timings(metrics(killed))
+    assert resumed_metrics["after"] == whole_metrics["after"] and resumed_metrics["before"] == whole_metrics["before"]
+    np.testing.assert_allclose(resumed_metrics["train"]["loss"], whole_metrics["train"]["loss"], atol=2e-4)
+
+
+def test_sigint_saves_a_checkpoint_exits_130_and_a_rerun_resumes(tmp_path):
+    recipe = classification_recipe(tmp_path)
+    out = tmp_path / "run"
+    process = start(recipe, out, "train.checkpoint_every=5")
+    wait_for_checkpoint(process, out)
+    process.send_signal(signal.SIGINT)
+    _, stderr = process.communicate(timeout=120)
+    assert process.returncode == 130, stderr
+    last_line = stderr.strip().splitlines()[-1]
+    match = re.fullmatch(r"tfhf: stopped by SIGINT at step (\d+); checkpoint saved to (\S+); .*resume", last_line)
+    assert match, stderr
+    assert Path(match.group(2)).is_dir() and Path(match.group(2)).name == f"ckpt-{int(match.group(1)):08d}"
+    assert (out / "checkpoints" / "latest").read_text().strip() == Path(match.group(2)).name
+    assert "Traceback" not in stderr
+
+    result = run(recipe, out)
+    assert result.exit_code == 0, result.output
+    assert f"Resuming from {match.group(2)}" in result.output
+    assert metrics(out)["train"]["steps"] == 2 * STEPS_PER_EPOCH
+
+
+def test_a_nan_loss_stops_the_run_naming_the_step_and_the_last_good_checkpoint(tmp_path):
+    recipe = classification_recipe(tmp_path)
+    out = tmp_path / "run"
+    # The learning rate warms up from 0: the first steps are sane and checkpointed, then it explodes.
+    result = run(recipe, out, "train.learning_rate=1e30", "train.warmup_ratio=0.5", "train.checkpoint_every=1")
+    assert result.exit_code == 2, result.output
+    message = result.stderr.strip().splitlines()[-1]
+    match = re.search(
+        r"the training loss became (nan|inf) at step (\d+) \(epoch 1, step \d+\).*checkpoint is (\S+);", message
+    )
+    assert match, result.stderr
+    bad_step, kept = int(match.group(2)), Path(match.group(3))
+    assert kept.name == f"ckpt-{bad_step - 1:08d}" and (kept / "state.json").exists()
+    assert json.loads((kept / "state.json").read_text())["progress"]["global_step"] == bad_step - 1
+    assert not (out / "metrics.json").exists()

@@ -1,0 +1,126 @@
+"""Training checkpoints written atomically, so a run killed at any moment can resume.
+
+A checkpoint is a folder `ckpt-<global step>` holding the TensorFlow checkpoint of the
+model, the optimizer (Adam moments and its step counter, which drives the learning-rate
+schedule) and the dropout random generators, plus `state.json` (where training stands and
+what it has measured so far). It is written aside as `.partial-ckpt-<step>`, flushed to
+disk, renamed into place, and only then named in the `latest` file (itself replaced in one
+rename). A crash at any point leaves the previous checkpoint complete and still `latest`;
+the leftovers of an interrupted save are removed when the store is next opened.
+"""
+
+import json
+import os
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import tensorflow as tf
+
+from tfhf.errors import TfhfError
+from tfhf.runtime import random_generators
+
+LATEST = "latest"
+PARTIAL_PREFIX = ".partial-"
+BEST_WEIGHTS = "best_weights.npz"
+CHECKPOINT_NAME = re.compile(r"ckpt-(\d+)$")
+
+
+def checkpoint_name(step):
+    return f"ckpt-{step:08d}"
+
+
+def trainable_state(model, optimizer):
+    """The tf.train.Checkpoint of everything training changes, ready to write or restore."""
+    # Slot variables (Adam's moments) must exist before a restore can fill them. transformers'
+    # AdamWeightDecay is a legacy (OptimizerV2) optimizer here, which has no public `build`.
+    if hasattr(optimizer, "build"):
+        optimizer.build(model.trainable_variables)
+    else:
+        optimizer._create_all_weights(model.trainable_variables)
+    return tf.train.Checkpoint(model=model, optimizer=optimizer, dropout=random_generators(model))
+
+
+class CheckpointStore:
+    """The checkpoints of one run: `folder/ckpt-<step>/`, and `folder/latest` naming the newest."""
+
+    def __init__(self, folder, keep=2):
+        self.folder = Path(folder)
+        self.keep = keep
+        self.folder.mkdir(parents=True, exist_ok=True)
+        for leftover in self.folder.glob(PARTIAL_PREFIX + "*"):  # an interrupted save's remains
+            shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+
+    def latest(self):
+        """The newest complete checkpoint folder, or None."""
+        pointer = self.folder / LATEST
+        if not pointer.exists():
+            return None
+        path = self.folder / pointer.read_text(encoding="utf-8").strip()
+        if not (path / "state.json").exists():
+            raise TfhfError(f"{pointer} names {path.name}, which is missing or incomplete; rerun with --restart")
+        return path
+
+    def save(self, step, trackable, state, best_weights=None):
+        """Writes checkpoint `step` and makes it the latest.
+
+        It holds the TensorFlow objects of `trackable`, the JSON `state`, and, when given,
+        `best_weights` (the best epoch's weights so far, kept by tfhf.epoch_evaluation).
+        """
+        final = self.folder / checkpoint_name(step)
+        partial = self.folder / (PARTIAL_PREFIX + final.name)
+        shutil.rmtree(partial, ignore_errors=True)
+        partial.mkdir()
+        trackable.write(str(partial / "variables"))
+        with open(partial / "state.json", "w", encoding="utf-8") as f:
+            json.dump(state, f, indent=2)
+        if best_weights is not None:
+            np.savez(partial / BEST_WEIGHTS, *best_weights)
+        sync_folder(partial)
+        if final.exists():  # the same step saved again (an epoch end that is also a step multiple)
+            shutil.rmtree(final)
+        os.rename(partial, final)
+        replace_text(self.folder / LATEST, final.name)
+        self.prune()
+        return final
+
+    def prune(self):
+        """Keeps the newest `keep` checkpoints (the latest always among them)."""
+        steps = sorted(
+            (int(match.group(1)), path)
+            for path in self.folder.iterdir()
+            if path.is_dir() and (match := CHECKPOINT_NAME.match(path.name))
+        )
+        for _, path in steps[: -max(self.keep, 1)]:
+            shutil.rmtree(path, ignore_errors=True)
+
+    @staticmethod
+    def restore(path, trackable):
+        """Loads checkpoint folder `path` into `trackable`; returns (state, best weights or None)."""
+        path = Path(path)
+        trackable.read(str(path / "variables")).assert_consumed()
+        state = json.loads((path / "state.json").read_text(encoding="utf-8"))
+        best_weights = None
+        if (path / BEST_WEIGHTS).exists():
+            with np.load(path / BEST_WEIGHTS) as arrays:
+                best_weights = [arrays[f"arr_{index}"] for index in range(len(arrays.files))]
+        return state, best_weights
+
+
+def replace_text(path, text):
+    """Writes `text` to `path` in one rename: readers see the old content or the new, never half."""
+    path = Path(path)
+    partial = path.with_name(PARTIAL_PREFIX + path.name)
+    with open(partial, "w", encoding="utf-8") as f:
+        f.write(text + "\n")
+        f.flush()
+        os.fsync(f.fileno())
+    os.replace(partial, path)
+
+
+def sync_folder(folder):
+    """Flushes every file of `folder` to disk, so a rename never publishes data still in flight."""
+    for path in Path(folder).iterdir():
+        with open(path, "rb") as f:
+            os.fsync(f.fileno())

@@ -1,0 +1,164 @@
+"""The training loop: Keras `fit`, one epoch per call, in an order a resumed run can repeat.
+
+A run killed at step g and resumed must train on exactly the batches an uninterrupted run
+would have seen from step g on. So the data order is not left to a tf.data shuffle (whose
+state restarts with the process): epoch e visits the examples in a permutation drawn from
+(seed, e), and a resumed epoch starts at its first unseen batch. Random collators (masked
+LM) draw from a NumPy generator seeded by the batch's own content, so prefetching and
+signature probing cannot shift their draws. Dropout's generators, the optimizer and the
+weights come back from the checkpoint (tfhf.checkpoints).
+
+Between steps, `TrainingMonitor` counts steps, watches the loss (the first NaN or Inf
+stops the run and names the last good checkpoint), honours a stop request from a signal,
+and saves checkpoints every `checkpoint_every` steps and at each epoch's end.
+"""
+
+import math
+import time
+import zlib
+from dataclasses import asdict, dataclass, field
+
+import numpy as np
+import tensorflow as tf
+
+from tfhf.errors import TfhfError
+from tfhf.signals import Interrupted
+
+
+@dataclass
+class Progress:
+    """Where training stands; saved in every checkpoint's state.json."""
+
+    global_step: int = 0
+    epoch_losses: list = field(default_factory=list)  # mean training loss of each finished epoch
+    epoch_loss_sum: float = 0.0  # the unfinished epoch's summed step losses, before this process resumed it
+    epoch_loss_steps: int = 0
+    seconds: float = 0.0  # time spent in fit, over all processes of this run
+
+    def to_dict(self):
+        return asdict(self)
+
+
+class NonFiniteLoss(TfhfError):
+    """The loss became NaN or infinite; the weights are ruined, so nothing more is saved."""
+
+
+def epoch_order(size, seed, epoch):
+    """The order in which epoch `epoch` visits `size` examples: the same on every run with this seed."""
+    return np.random.default_rng([seed, epoch]).permutation(size)
+
+
+class ContentSeededCollator:
+    """Calls `collate` with NumPy's global generator seeded by the batch's own token ids.
+
+    The data collators of transformers (masking for MLM) draw from np.random. tf.data
+    calls the collator ahead of training (prefetch) and a few extra times to probe the
+    output signature, so a shared stream of draws would not line up with steps; a
+    seed taken from the batch content gives every batch the same draws on every run.
+    """
+
+    def __init__(self, collate, seed):
+        self.collate = collate
+        self.seed = seed
+
+    def __call__(self, examples):
+        ids = [np.asarray(example.get("input_ids", ()), dtype=np.int64) for example in examples]
+        np.random.seed([self.seed, zlib.crc32(np.concatenate(ids).tobytes()) if ids else 0])
+        return self.collate(examples)
+
+
+def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step):
+    """The tf.data batches of epoch `epoch` from step `first_step` on (the last partial batch dropped)."""
+    steps = len(train_split) // batch_size
+    order = epoch_order(len(train_split), seed, epoch)[first_step * batch_size : steps * batch_size]
+    return model.prepare_tf_dataset(
+        train_split.select(order, keep_in_memory=True),
+        batch_size=batch_size,
+        shuffle=False,
+        drop_remainder=True,
+        collate_fn=ContentSeededCollator(collate, seed),
+    )
+
+
+class TrainingMonitor(tf.keras.callbacks.Callback):
+    """Counts steps, stops on a non-finite loss or a signal, and saves checkpoints."""
+
+    def __init__(self, progress, steps_per_epoch, save, latest, checkpoint_every, stop_requests):
+        super().__init__()
+        self.progress = progress
+        self.steps_per_epoch = steps_per_epoch
+        self.save = save  # save() -> the checkpoint folder written
+        self.latest = latest  # latest() -> the newest checkpoint folder, or None
+        self.checkpoint_every = checkpoint_every
+        self.stop_requests = stop_requests
+        self._segment = (0.0, 0)  # (mean loss, steps) of this fit call so far
+
+    def on_train_begin(self, logs=None):
+        self._started = time.perf_counter()
+        self._segment = (0.0, 0)
+
+    def on_train_end(self, logs=None):
+        self.progress.seconds += time.perf_counter() - self._started
+        self._started = time.perf_counter()
+
+    def on_train_batch_end(self, batch, logs=None):
+        progress = self.progress
+        progress.global_step += 1
+        loss = float(logs["loss"])  # Keras's running mean over this fit call: non-finite from the first bad step on
+        self._segment = (loss, batch + 1)
+        if not math.isfinite(loss):
+            self.model.stop_training = True
+            raise NonFiniteLoss(self._describe_bad_loss(loss))
+        if self.stop_requests.requested is not None:
+            self._stop_now()
+        at_epoch_end = progress.global_step % self.steps_per_epoch == 0  # saved by on_epoch_end, after evaluation
+        if self.checkpoint_every and progress.global_step % self.checkpoint_every == 0 and not at_epoch_end:
+            self._save()
+
+    def on_epoch_end(self, epoch, logs=None):
+        progress = self.progress
+        total, steps = self._epoch_loss()
+        progress.epoch_losses.append(total / steps)
+        progress.epoch_loss_sum, progress.epoch_loss_steps = 0.0, 0
+        self._segment = (0.0, 0)
+        self._save()
+        if self.stop_requests.requested is not None:  # the signal came during the epoch-end evaluation
+            raise Interrupted(self.stop_requests.requested, self.latest(), progress.global_step)
+
+    def _epoch_loss(self):
+        mean, steps = self._segment
+        return self.progress.epoch_loss_sum + mean * steps, self.progress.epoch_loss_steps + steps
+
+    def _save(self):
+        """Saves with the unfinished epoch's loss folded in, as a resumed run will need it."""
+        progress = self.progress
+        kept = (progress.epoch_loss_sum, progress.epoch_loss_steps, progress.seconds)
+        progress.epoch_loss_sum, progress.epoch_loss_steps = self._epoch_loss()
+        progress.seconds += time.perf_counter() - self._started
+        try:
+            return self.save()
+        finally:
+            progress.epoch_loss_sum, progress.epoch_loss_steps, progress.seconds = kept
+
+    def _stop_now(self):
+        self.model.stop_training = True
+        raise Interrupted(self.stop_requests.requested, self._save(), self.progress.global_step)
+
+    def _describe_bad_loss(self, loss):
+        epoch, step = divmod(self.progress.global_step - 1, self.steps_per_epoch)
+        latest = self.latest()
+        kept = f"the last good checkpoint is {latest}" if latest else "no checkpoint had been saved yet"
+        return (
+            f"the training loss became {loss} at step {self.progress.global_step} "
+            f"(epoch {epoch + 1}, step {step + 1}); training stopped and {kept}; "
+            "a lower train.learning_rate (or more warmup) usually helps"
+        )
+
+
+def fit_epochs(model, train_split, collate, batch_size, epochs, seed, callbacks, progress, verbose):
+    """Runs `fit` for every epoch not yet finished, starting at `progress.global_step`."""
+    steps_per_epoch = len(train_split) // batch_size
+    while progress.global_step < epochs * steps_per_epoch:
+        epoch, first_step = divmod(progress.global_step, steps_per_epoch)
+        batches = epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step)
+        model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks, verbose=verbose)
