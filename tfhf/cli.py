@@ -54,6 +54,29 @@ def run(recipe_file, overrides, output_dir, restart):
         sys.exit(stop.exit_code)
 
 
+@main.command()
+@click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. train.epochs=3."
+)
+def doctor(recipe_file, overrides):
+    """Check RECIPE_FILE's first batch and model for the classic training mistakes, without training.
+
+    Prints the first example as the model gets it and one line per check (pass, warn,
+    fail, with the fix). Exits 1 when a check fails.
+    """
+    from tfhf.recipe import apply_overrides, load_recipe
+
+    try:
+        recipe = apply_overrides(load_recipe(recipe_file), overrides)
+        from tfhf import engine
+
+        checks = engine.diagnose(recipe, log=click.echo)
+    except TfhfError as error:
+        fail(error)
+    sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
+
+
 @main.command("keys")
 @click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
 def keys(recipe_file):

@@ -21,9 +21,10 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
+import numpy as np
 from transformers import create_optimizer
 
-from tfhf import resume, runtime
+from tfhf import doctor, resume, runtime
 from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
@@ -34,7 +35,7 @@ from tfhf.run_dir import staged_directory, write_json, write_jsonl
 from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
-from tfhf.training import Progress, TrainingMonitor, fit_epochs
+from tfhf.training import Progress, TrainingMonitor, epoch_batches, fit_epochs
 
 
 def run(recipe, output_dir, log=print, restart=False):
@@ -58,34 +59,17 @@ def _run(recipe, task, output_dir, log, restart, requests):
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
     log(description)
 
-    banner(log, "Data")
-    raw = load_splits(recipe.data, task.columns(recipe.data), seed=recipe.train.seed)
-    log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {recipe.data.path}")
-    recipe = replace(recipe, data=task.resolve(recipe.data, raw))  # saved resolved, e.g. with its label names
-    data = recipe.data
+    recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
     saved = resume.saved_run(output_dir, recipe_dict, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
+    tokenizer, tokenized = tokenize(recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None)
+    data = recipe.data
 
-    banner(log, "Tokenizer")
-    if saved:
-        tokenizer = load_tokenizer(str(checkpoints / resume.TOKENIZER))
-        log(f"{type(tokenizer).__name__} of the interrupted run, from {checkpoints / resume.TOKENIZER}")
-    else:
-        tokenizer = make_tokenizer(recipe, task, raw["train"], log)
-    tokenized = {name: task.preprocess(split, tokenizer, data) for name, split in raw.items()}
-    if len(tokenized["train"]) < recipe.train.batch_size:
-        raise TfhfError(
-            f"the training split has {len(tokenized['train'])} examples after preprocessing, "
-            f"fewer than train.batch_size={recipe.train.batch_size}"
-        )
-
-    banner(log, "Model")
     with strategy.scope():
-        model = make_model(recipe, task, tokenizer)
-        if not (saved or recipe.model.tokenizer or recipe.model.checkpoint):  # a new tokenizer learns the model's limit
-            tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
-        log(f"{type(model).__name__}: {model.count_params():,} parameters")
+        model = build(recipe, task, tokenizer, log, new_tokenizer=not saved)
+        if recipe.train.preflight:
+            preflight(recipe, task, model, tokenizer, tokenized["train"], log, stop_on_failure=True)
         steps_per_epoch = len(tokenized["train"]) // recipe.train.batch_size
         total_steps = steps_per_epoch * recipe.train.epochs
         optimizer, _ = create_optimizer(
@@ -184,6 +168,95 @@ def _run(recipe, task, output_dir, log, restart, requests):
         write_json(staging / "metrics.json", metrics)
         write_jsonl(staging / "predictions.jsonl", examples)
     return metrics
+
+
+def diagnose(recipe, log=print):
+    """`tfhf doctor`: prepares data, tokenizer and model as a run would, then runs the preflight checks."""
+    task = task_for(recipe)
+    log(summary(recipe))
+    task.validate(recipe, log)
+    strategy, _ = runtime.setup(recipe.runtime, recipe.train.seed)
+    recipe, raw = load_data(recipe, task, log)
+    tokenizer, tokenized = tokenize(recipe, task, raw, log)
+    with strategy.scope():
+        model = build(recipe, task, tokenizer, log, new_tokenizer=True)
+        return preflight(recipe, task, model, tokenizer, tokenized["train"], log, stop_on_failure=False)
+
+
+def load_data(recipe, task, log):
+    """(recipe resolved against the data, e.g. with its label names; the raw splits)."""
+    banner(log, "Data")
+    raw = load_splits(recipe.data, task.columns(recipe.data), seed=recipe.train.seed)
+    log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {recipe.data.path}")
+    return replace(recipe, data=task.resolve(recipe.data, raw)), raw
+
+
+def tokenize(recipe, task, raw, log, saved_tokenizer=None):
+    """(tokenizer, {split: features}); `saved_tokenizer` is the folder of an interrupted run's tokenizer."""
+    banner(log, "Tokenizer")
+    if saved_tokenizer:
+        tokenizer = load_tokenizer(str(saved_tokenizer))
+        log(f"{type(tokenizer).__name__} of the interrupted run, from {saved_tokenizer}")
+    else:
+        tokenizer = make_tokenizer(recipe, task, raw["train"], log)
+    tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in raw.items()}
+    if len(tokenized["train"]) < recipe.train.batch_size:
+        raise TfhfError(
+            f"the training split has {len(tokenized['train'])} examples after preprocessing, "
+            f"fewer than train.batch_size={recipe.train.batch_size}"
+        )
+    return tokenizer, tokenized
+
+
+def build(recipe, task, tokenizer, log, new_tokenizer):
+    """The model (inside the caller's strategy scope); a newly trained tokenizer learns its length limit."""
+    banner(log, "Model")
+    model = make_model(recipe, task, tokenizer)
+    if new_tokenizer and not (recipe.model.tokenizer or recipe.model.checkpoint):
+        tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
+    log(f"{type(model).__name__}: {model.count_params():,} parameters")
+    return model
+
+
+def preflight(recipe, task, model, tokenizer, train_split, log, stop_on_failure):
+    """Runs tfhf.doctor on the first training batch; prints the report; returns the checks.
+
+    With `stop_on_failure`, a failed check stops the run with a one-line error.
+    """
+    banner(log, "Preflight checks")
+    batches = epoch_batches(
+        model,
+        train_split,
+        task.collator(tokenizer, model, recipe.data),
+        recipe.train.batch_size,
+        recipe.train.seed,
+        epoch=0,
+        first_step=0,
+    )
+    features, labels_in_y = doctor.first_batch(batches)
+    label_column = next((key for key in doctor.LABEL_KEYS if key in train_split.column_names), None)
+    label_values = None
+    if label_column:
+        label_values = np.concatenate([np.ravel(value) for value in train_split[:2000][label_column]])
+    checks = doctor.diagnose(
+        model,
+        features,
+        task.name,
+        recipe.train.learning_rate,
+        labels_in_y=labels_in_y,
+        label_values=label_values,
+        initial_loss=not recipe.model.checkpoint,
+    )
+    id2label = model.config.id2label if task.name in doctor.CLASSIFIER_TASKS else None
+    log(doctor.report(checks, doctor.describe_example(features, tokenizer, id2label)))
+    failed = [check for check in checks if check.status == "fail"]
+    if failed and stop_on_failure:
+        check = failed[0]
+        raise TfhfError(
+            f"preflight check '{check.name}' failed: {check.detail}; {check.fix} "
+            "(tfhf doctor RECIPE shows every check; --set train.preflight=False skips them)"
+        )
+    return checks
 
 
 def save_run_start(checkpoints, recipe_dict, scores, tokenizer):

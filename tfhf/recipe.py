@@ -177,6 +177,9 @@ class Train:
         "same output directory resumes from the latest checkpoint.",
     )
     keep_checkpoints: int = setting(2, "How many of the newest checkpoints are kept while training.")
+    preflight: bool = setting(
+        True, "Check one batch and the model before training (tfhf doctor's checks); a failed check stops the run."
+    )
 
 
 @dataclass

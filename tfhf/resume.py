@@ -30,6 +30,7 @@ FREE_ON_RESUME = (
     "generate.",
     "train.checkpoint_every",
     "train.keep_checkpoints",
+    "train.preflight",
     "data.predict_texts",
     "data.predict_questions",
     "data.max_eval_samples",
