@@ -64,6 +64,14 @@ def bad_inputs(tmp_path, pairs_file):
     empty.write_text("")
     header_only = tmp_path / "header_only.csv"
     header_only.write_text("en,fr\n")
+    latin1 = tmp_path / "latin1.jsonl"
+    latin1.write_bytes('{"en": "a", "fr": "b"}\n{"en": "caf\u00e9", "fr": "x"}\n'.encode("latin-1"))
+    not_object = tmp_path / "not_object.jsonl"
+    not_object.write_text('{"en": "a", "fr": "b"}\n["a", "b"]\n')
+    broken_json = tmp_path / "broken.jsonl"
+    broken_json.write_text('{"en": "a", "fr": "b"}\n{"en": "a", "fr": "b"}\n{"en": "a", "fr": \n')
+    ragged = tmp_path / "ragged.csv"
+    ragged.write_text("en,fr\na,b\nc,d,e\n")
     return {
         "missing recipe file": ([tmp_path / "nope.py"], "recipe file not found"),
         "syntax error": ([syntax], "syntax error in recipe"),
@@ -75,6 +83,24 @@ def bad_inputs(tmp_path, pairs_file):
         "empty file": ([recipe, "--set", f"data.path={empty}"], "split 'train' of data file"),
         "empty split": ([recipe, "--set", f"data.path={header_only}"], "is empty"),
         "unknown task": ([recipe, "--set", "task=poetry"], "unknown task 'poetry'"),
+        "data of another task": (
+            [recipe, "--set", "task='text-classification'"],
+            "task 'text-classification' needs data=tfhf.recipe.ClassificationData(...)",
+        ),
+        "non-UTF-8 bytes": ([recipe, "--set", f"data.path={latin1}"], f"data file {latin1} line 2 is not UTF-8 text"),
+        "JSON line not an object": (
+            [recipe, "--set", f"data.path={not_object}"],
+            f"data file {not_object} line 2 is a JSON list, not an object",
+        ),
+        "broken JSON line": ([recipe, "--set", f"data.path={broken_json}"], f"{broken_json} line 3 is not valid JSON"),
+        "ragged CSV row": ([recipe, "--set", f"data.path={ragged}"], f"{ragged} line 3 has 3 fields; the header has 2"),
+        "zero batch size": ([recipe, "--set", "train.batch_size=0"], "train.batch_size must be at least 1; got 0"),
+        "negative learning rate": (
+            [recipe, "--set", "train.learning_rate=-0.001"],
+            "train.learning_rate must be greater than 0; got -0.001",
+        ),
+        "zero max length": ([recipe, "--set", "data.max_source_length=0"], "data.max_source_length must be at least 1"),
+        "warmup ratio of 1": ([recipe, "--set", "train.warmup_ratio=1.0"], "train.warmup_ratio must be from 0 up to"),
     }
 
 
@@ -89,7 +115,38 @@ CASES = [
     "empty file",
     "empty split",
     "unknown task",
+    "data of another task",
+    "non-UTF-8 bytes",
+    "JSON line not an object",
+    "broken JSON line",
+    "ragged CSV row",
+    "zero batch size",
+    "negative learning rate",
+    "zero max length",
+    "warmup ratio of 1",
 ]
+
+
+def test_output_directories_that_are_not_ours_to_replace_are_refused_untouched(tmp_path, tiny_recipe_file):
+    a_file = tmp_path / "a_file"
+    a_file.write_text("keep")
+    other_task = tmp_path / "classifier_run"
+    other_task.mkdir()
+    (other_task / "recipe.json").write_text('{"task": "text-classification"}')
+    foreign = tmp_path / "photos"
+    foreign.mkdir()
+    (foreign / "holiday.jpg").write_text("keep")
+    cases = {
+        a_file / "run": f"output directory {a_file / 'run'} cannot be created: {a_file} is a file",
+        other_task: f"output directory {other_task} holds a 'text-classification' run, not 'translation'",
+        foreign: f"output directory {foreign} is not empty and holds no tfhf run",
+    }
+    before = sorted((path, path.read_bytes()) for path in tmp_path.rglob("*") if path.is_file())
+    for output_dir, message in cases.items():
+        result = run_cli("run", tiny_recipe_file, "--output-dir", output_dir)
+        assert result.exit_code == 2, result.output
+        assert result.stderr.startswith(f"tfhf: error: {message}") and result.stderr.count("\n") == 1, result.stderr
+    assert sorted((path, path.read_bytes()) for path in tmp_path.rglob("*") if path.is_file()) == before
 
 
 @pytest.mark.parametrize("case", CASES)

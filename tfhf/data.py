@@ -8,6 +8,7 @@ from pathlib import Path
 
 import datasets
 
+from tfhf.data_files import check_text_file
 from tfhf.errors import TfhfError
 
 # file suffix -> (datasets builder, extra builder arguments)
@@ -113,6 +114,7 @@ def _load_files(files):
 def _load_file(builder, kwargs, split, file):
     if file.stat().st_size == 0:
         raise TfhfError(f"split {split!r} of data file {file} is empty")
+    check_text_file(file)
     try:
         return datasets.load_dataset(builder, data_files={split: str(file)}, split=split, **kwargs)
     except Exception as error:  # noqa: BLE001 -- a malformed file: name it, keep the cause short

@@ -30,7 +30,7 @@ from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
-from tfhf.recipe import summary
+from tfhf.recipe import check_values, summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
 from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
@@ -45,6 +45,7 @@ def run(recipe, output_dir, log=print, restart=False):
     into the same `output_dir` (unless `restart`).
     """
     task = task_for(recipe)
+    check_values(recipe)
     log(summary(recipe))
     task.validate(recipe, log)
     if recipe.eval.best_metric and not recipe.eval.each_epoch:
@@ -173,6 +174,7 @@ def _run(recipe, task, output_dir, log, restart, requests):
 def diagnose(recipe, log=print):
     """`tfhf doctor`: prepares data, tokenizer and model as a run would, then runs the preflight checks."""
     task = task_for(recipe)
+    check_values(recipe)
     log(summary(recipe))
     task.validate(recipe, log)
     strategy, _ = runtime.setup(recipe.runtime, recipe.train.seed)

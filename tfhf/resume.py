@@ -10,6 +10,7 @@ setting that shapes training; `--restart` discards them instead.
 
 import json
 import shutil
+import tempfile
 from pathlib import Path
 
 from tfhf.errors import TfhfError
@@ -45,6 +46,7 @@ def check_output_dir(output_dir, task_name):
     """Refuses an output directory that is not tfhf's to replace: a file, a foreign folder, another task's run."""
     output_dir = Path(output_dir)
     if not output_dir.exists():
+        check_creatable(output_dir)
         return
     if not output_dir.is_dir():
         raise TfhfError(f"output directory {output_dir} is a file")
@@ -60,6 +62,21 @@ def check_output_dir(output_dir, task_name):
         raise TfhfError(
             f"output directory {output_dir} is not empty and holds no tfhf run; choose another --output-dir"
         )
+
+
+def check_creatable(output_dir):
+    """Refuses, before any work, an output directory that cannot be created where it is asked for."""
+    ancestor = output_dir.absolute().parent
+    while not ancestor.exists():
+        ancestor = ancestor.parent
+    if not ancestor.is_dir():
+        raise TfhfError(f"output directory {output_dir} cannot be created: {ancestor} is a file")
+    try:
+        tempfile.TemporaryFile(dir=ancestor).close()
+    except OSError as error:
+        raise TfhfError(
+            f"output directory {output_dir} cannot be created: {ancestor} is not writable ({error.strerror})"
+        ) from None
 
 
 def saved_run(output_dir, recipe_dict, restart, log):

@@ -1,0 +1,74 @@
+"""Line-level checks of local text data files, before datasets reads them.
+
+datasets reports a broken file as "An error occurred while generating the dataset", or
+with a UnicodeDecodeError traceback; users need the file and the line. One pass over the
+file finds the first bad line: bytes that are not UTF-8, a JSON line that does not parse
+or is not an object, a CSV row with more or fewer fields than the header.
+"""
+
+import csv
+import io
+import json
+
+from tfhf.errors import TfhfError
+
+DELIMITERS = {".csv": ",", ".tsv": "\t"}
+
+
+def check_text_file(file):
+    """Raises TfhfError naming `file` and the line of its first problem; does nothing for sound files."""
+    suffix = file.suffix.lower()
+    if suffix not in (".jsonl", ".json", ".csv", ".tsv", ".txt"):
+        return  # binary formats (parquet) check themselves
+    with open(file, "rb") as f:
+        lines = [decode_line(file, number, raw) for number, raw in enumerate(f, start=1)]
+    if suffix == ".jsonl" or (suffix == ".json" and looks_like_json_lines(lines)):
+        check_json_lines(file, lines)
+    elif suffix in DELIMITERS:
+        check_delimited(file, lines, DELIMITERS[suffix])
+
+
+def decode_line(file, number, raw):
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError as error:
+        raise TfhfError(
+            f"data file {file} line {number} is not UTF-8 text (byte 0x{raw[error.start]:02x} at column "
+            f"{error.start + 1}); re-save the file as UTF-8"
+        ) from None
+
+
+def looks_like_json_lines(lines):
+    """A .json file may be one document or JSON lines; two lines that each start an object mean lines."""
+    starts = [line.lstrip()[:1] for line in lines if line.strip()]
+    return len(starts) > 1 and all(start == "{" for start in starts) and lines[0].rstrip().endswith("}")
+
+
+def check_json_lines(file, lines):
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            value = json.loads(line.strip())
+        except ValueError as error:
+            raise TfhfError(
+                f"data file {file} line {number} is not valid JSON: {error.msg} (column {error.colno})"
+            ) from None
+        if not isinstance(value, dict):
+            raise TfhfError(
+                f"data file {file} line {number} is a JSON {type(value).__name__}, not an object "
+                '(each line must be one example, e.g. {"text": ..., "label": ...})'
+            )
+
+
+def check_delimited(file, lines, delimiter):
+    rows = csv.reader(io.StringIO("".join(lines)), delimiter=delimiter)
+    header = next(rows, None)
+    if header is None:
+        return
+    for row in rows:
+        if row and len(row) != len(header):
+            raise TfhfError(
+                f"data file {file} line {rows.line_num} has {len(row)} fields; the header has {len(header)} "
+                f"({', '.join(header)})"
+            )
