@@ -7,6 +7,7 @@ import pytest
 from click.testing import CliRunner
 from transformers import DistilBertConfig, TFDistilBertForSequenceClassification
 
+from tests.conftest import without_timings
 from tests.test_encoder_recipes import TINY_DISTILBERT, write_recipe
 from tfhf import doctor
 from tfhf.cli import main
@@ -139,3 +140,16 @@ def test_data_with_no_learnable_signal_is_caught(tmp_path):
     result = doctor_run(classification_recipe(tmp_path / "b", one_label))
     assert result.exit_code == 1, result.output
     assert "FAIL  labels vary" in result.output and "every training label is 0" in result.output
+
+
+def test_the_preflight_checks_do_not_change_the_run(tmp_path):
+    recipe = classification_recipe(tmp_path, emotion_rows(96))
+    results = {}
+    for preflight in (True, False):
+        out = tmp_path / f"preflight_{preflight}"
+        args = ["run", str(recipe), "--output-dir", str(out), "--set", f"train.preflight={preflight}"]
+        result = CliRunner().invoke(main, args)
+        assert result.exit_code == 0, result.output
+        assert ("Preflight checks" in result.output) == preflight
+        results[preflight] = without_timings(json.loads((out / "metrics.json").read_text()))
+    assert results[True] == results[False]

@@ -32,6 +32,7 @@ from tfhf.errors import TfhfError
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.recipe import check_values, summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
+from tfhf.runtime import random_generators
 from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
@@ -214,6 +215,9 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     """The model (inside the caller's strategy scope); a newly trained tokenizer learns its length limit."""
     banner(log, "Model")
     model = make_model(recipe, task, tokenizer)
+    # Dropout's generators draw their seeds when created: creating them here, always, keeps
+    # those seeds the same whatever runs next (the preflight checks, compile).
+    random_generators(model)
     if new_tokenizer and not (recipe.model.tokenizer or recipe.model.checkpoint):
         tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
     log(f"{type(model).__name__}: {model.count_params():,} parameters")
