@@ -30,8 +30,8 @@ class Interrupted(Exception):  # not a TfhfError: the user asked for it, and it 
 
     def describe(self):
         name = signal.Signals(self.signum).name
-        if self.checkpoint is None:
-            return f"stopped by {name} before training saved a checkpoint"
+        if self.checkpoint is None:  # outside training: nothing new to save
+            return f"stopped by {name}; running the same command again resumes from the latest checkpoint, if any"
         return (
             f"stopped by {name} at step {self.step}; checkpoint saved to {self.checkpoint}; "
             "run the same command again to resume"
