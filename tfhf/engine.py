@@ -30,9 +30,10 @@ from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
-from tfhf.recipe import check_values, summary
+from tfhf.recipe import summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
 from tfhf.runtime import random_generators
+from tfhf.setting_ranges import check_values
 from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
