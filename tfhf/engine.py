@@ -14,7 +14,6 @@ While training, checkpoints/ in the output directory lets a killed run resume (t
 
 import json
 import math
-import os
 import sys
 import time
 import warnings
@@ -109,7 +108,7 @@ def _run(recipe, task, output_dir, log, restart, requests):
             banner(log, "Evaluation before training")
             metrics["before"], _ = evaluate("before")
             log(describe_metrics(metrics["before"]))
-        save_run_start(checkpoints, recipe_dict, metrics, tokenizer)
+        resume.save_run_start(checkpoints, recipe_dict, metrics, tokenizer)
 
     def save_checkpoint():
         checkpoint_state = {"progress": progress.to_dict()}
@@ -264,14 +263,6 @@ def preflight(recipe, task, model, tokenizer, train_split, log, stop_on_failure)
             "(tfhf doctor RECIPE shows every check; --set train.preflight=False skips them)"
         )
     return checks
-
-
-def save_run_start(checkpoints, recipe_dict, scores, tokenizer):
-    """What a resumed run needs besides the checkpoints: the tokenizer, the recipe, the scores before training."""
-    checkpoints.mkdir(parents=True, exist_ok=True)
-    tokenizer.save_pretrained(checkpoints / resume.TOKENIZER)
-    write_json(checkpoints / (".partial-" + resume.RUN_FILE), {"recipe": recipe_dict, "scores": scores})
-    os.replace(checkpoints / (".partial-" + resume.RUN_FILE), checkpoints / resume.RUN_FILE)
 
 
 def task_for(recipe):

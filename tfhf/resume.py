@@ -13,6 +13,7 @@ import shutil
 import tempfile
 from pathlib import Path
 
+from tfhf.checkpoints import replace_text
 from tfhf.errors import TfhfError
 from tfhf.recipe import flat_settings
 
@@ -102,6 +103,13 @@ def saved_run(output_dir, recipe_dict, restart, log):
             "rerun with --restart to discard them, or choose another --output-dir"
         )
     return saved
+
+
+def save_run_start(folder, recipe_dict, scores, tokenizer):
+    """What `saved_run` reads back besides the checkpoints: the tokenizer, the recipe, the scores before training."""
+    folder.mkdir(parents=True, exist_ok=True)
+    tokenizer.save_pretrained(folder / TOKENIZER)
+    replace_text(folder / RUN_FILE, json.dumps({"recipe": recipe_dict, "scores": scores}, indent=2))
 
 
 def differing_settings(saved, current):
