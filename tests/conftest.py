@@ -15,7 +15,7 @@ from tfhf.recipe import SAMPLES_DIR
 
 SAMPLE = SAMPLES_DIR / "translation_en_fr.jsonl"
 
-TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds"}
+TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds", "xla_compile_seconds"}
 
 TINY_MARIAN = {
     "model_type": "marian",

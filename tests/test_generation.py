@@ -20,9 +20,10 @@ def test_compilations_stay_within_the_buckets_across_many_batches_and_two_evalua
     ]
     sequences = sequences * 3  # 57 inputs
     generator = XlaGenerator(model, tokenizer, buckets=[10, 20], batch_size=4, max_new_tokens=6)
-    batches = []
-    first = generator.generate(sequences, progress=batches.append)
+    batches = list(generator.batches(sequences))
     assert len(batches) > len(generator.buckets) * 5  # many more batches than buckets
+    assert all(input_ids.shape in ((4, 10), (4, 20)) for _, input_ids, _ in batches)
+    first = generator.generate(sequences)
     assert generator.compilations == 2
     second = generator.generate(list(reversed(sequences)))
     assert generator.compilations == 2  # the second evaluation compiled nothing new

@@ -59,8 +59,11 @@ def test_collator_pads_labels_with_minus_100_and_inputs_with_pad():
         assert (batch["labels"][row, :label_length] >= 0).all()
         assert (batch["input_ids"][row, input_length:] == tokenizer.pad_token_id).all()
         assert batch["attention_mask"][row].sum() == input_length
-    # decoder inputs are the labels shifted right behind the decoder start token, padding instead of -100
-    decoder_input_ids = np.asarray(batch["decoder_input_ids"])  # built by the TF model: a tf.Tensor
-    assert (decoder_input_ids[:, 0] == model.config.decoder_start_token_id).all()
+    # No decoder inputs: the model shifts the labels right behind the decoder start token itself.
+    assert "decoder_input_ids" not in batch
     shifted = np.where(batch["labels"][:, :-1] == -100, tokenizer.pad_token_id, batch["labels"][:, :-1])
-    np.testing.assert_array_equal(decoder_input_ids[:, 1:], shifted)
+    start = np.full((4, 1), model.config.decoder_start_token_id)
+    inputs = {"input_ids": batch["input_ids"], "attention_mask": batch["attention_mask"]}
+    from_labels = model(**inputs, labels=batch["labels"], training=False).logits
+    from_shifted = model(**inputs, decoder_input_ids=np.concatenate([start, shifted], axis=1), training=False).logits
+    np.testing.assert_allclose(from_labels.numpy(), from_shifted.numpy(), atol=1e-6)

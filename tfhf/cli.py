@@ -77,6 +77,48 @@ def doctor(recipe_file, overrides):
     sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
 
 
+@main.command()
+@click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. train.batch_size=64."
+)
+@click.option("--steps", default=100, show_default=True, help="Training steps timed per pipeline, after the warm-up.")
+@click.option("--warmup", default=10, show_default=True, help="Training steps run before timing starts.")
+@click.option("--rounds", default=3, show_default=True, help="Timed rounds per pipeline; the median is reported.")
+@click.option("--eager-batches", default=3, show_default=True, help="Batches generated eagerly, to compare with XLA.")
+@click.option(
+    "--output",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="JSON file for the results (default runs/bench-<recipe name>.json).",
+)
+def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
+    """Measure RECIPE_FILE's training (against the course's plain pipeline), input pipeline and metric loop.
+
+    Prints a table and writes every number as JSON.
+    """
+    import json
+
+    from tfhf.recipe import apply_overrides, load_recipe
+
+    try:
+        if steps < 2 or warmup < 1 or rounds < 1 or eager_batches < 1:
+            raise TfhfError("--steps must be at least 2, and --warmup, --rounds and --eager-batches at least 1")
+        recipe = apply_overrides(load_recipe(recipe_file), overrides)
+        output = output or Path("runs") / f"bench-{recipe_file.stem}.json"
+        if output.is_dir():
+            raise TfhfError(f"--output {output} is a folder; give a file name")
+        from tfhf import bench as benchmark
+        from tfhf.checkpoints import replace_text
+
+        results = benchmark.run_benchmark(recipe, steps, warmup, rounds, eager_batches, log=click.echo)
+        output.parent.mkdir(parents=True, exist_ok=True)
+        replace_text(output, json.dumps(results, indent=2))
+    except TfhfError as error:
+        fail(error)
+    click.echo("\n" + benchmark.table(results))
+    click.echo(f"\nresults: {output}")
+
+
 @main.command("keys")
 @click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
 def keys(recipe_file):

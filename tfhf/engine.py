@@ -28,6 +28,7 @@ from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
+from tfhf.length_buckets import LengthBuckets
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.recipe import summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
@@ -68,19 +69,14 @@ def _run(recipe, task, output_dir, log, restart, requests):
     tokenizer, tokenized = tokenize(recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None)
     data = recipe.data
 
+    buckets = length_buckets(recipe, tokenized["train"], tokenizer, log)
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=not saved)
         if recipe.train.preflight:
-            preflight(recipe, task, model, tokenizer, tokenized["train"], log, stop_on_failure=True)
+            preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, stop_on_failure=True)
         steps_per_epoch = len(tokenized["train"]) // recipe.train.batch_size
         total_steps = steps_per_epoch * recipe.train.epochs
-        optimizer, _ = create_optimizer(
-            init_lr=recipe.train.learning_rate,
-            num_train_steps=total_steps,
-            num_warmup_steps=math.ceil(recipe.train.warmup_ratio * total_steps),
-            weight_decay_rate=recipe.train.weight_decay,
-        )
-        model.compile(optimizer=optimizer)  # no Keras loss: the model computes its own from `labels`
+        optimizer = compile_for_training(recipe, model, total_steps)
         state = trainable_state(model, optimizer)
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
     each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
@@ -133,6 +129,7 @@ def _run(recipe, task, output_dir, log, restart, requests):
         callbacks=[each_epoch, monitor] if each_epoch else [monitor],  # evaluate before the epoch's checkpoint
         progress=progress,
         verbose=1 if sys.stdout.isatty() else 2,
+        buckets=buckets,
     )
     requests.training = False
     seconds = max(progress.seconds, 1e-9)
@@ -181,9 +178,10 @@ def diagnose(recipe, log=print):
     strategy, _ = runtime.setup(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     tokenizer, tokenized = tokenize(recipe, task, raw, log)
+    buckets = length_buckets(recipe, tokenized["train"], tokenizer, log)
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)
-        return preflight(recipe, task, model, tokenizer, tokenized["train"], log, stop_on_failure=False)
+        return preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, stop_on_failure=False)
 
 
 def load_data(recipe, task, log):
@@ -224,7 +222,29 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     return model
 
 
-def preflight(recipe, task, model, tokenizer, train_split, log, stop_on_failure):
+def compile_for_training(recipe, model, total_steps):
+    """Compiles `model` with transformers' AdamW (warmup, then linear decay over `total_steps`); returns the optimizer."""
+    optimizer, _ = create_optimizer(
+        init_lr=recipe.train.learning_rate,
+        num_train_steps=total_steps,
+        num_warmup_steps=math.ceil(recipe.train.warmup_ratio * total_steps),
+        weight_decay_rate=recipe.train.weight_decay,
+    )
+    model.compile(optimizer=optimizer)  # no Keras loss: the model computes its own from `labels`
+    return optimizer
+
+
+def length_buckets(recipe, train_split, tokenizer, log):
+    """The training split's LengthBuckets, or None when train.length_buckets is 0."""
+    if not recipe.train.length_buckets:
+        return None
+    buckets = LengthBuckets.for_split(train_split, recipe.train.length_buckets, tokenizer.pad_token_id)
+    targets = f", target lengths {buckets.target_buckets}" if buckets.target_buckets else ""
+    log(f"length buckets: input lengths {buckets.input_buckets}{targets}")
+    return buckets
+
+
+def preflight(recipe, task, model, tokenizer, train_split, buckets, log, stop_on_failure):
     """Runs tfhf.doctor on the first training batch; prints the report; returns the checks.
 
     With `stop_on_failure`, a failed check stops the run with a one-line error.
@@ -238,6 +258,7 @@ def preflight(recipe, task, model, tokenizer, train_split, log, stop_on_failure)
         recipe.train.seed,
         epoch=0,
         first_step=0,
+        buckets=buckets,
     )
     features, labels_in_y = doctor.first_batch(batches)
     label_column = next((key for key in doctor.LABEL_KEYS if key in train_split.column_names), None)

@@ -9,10 +9,12 @@ later evaluations of the same run.
 """
 
 import bisect
+import sys
 import time
 
 import numpy as np
 import tensorflow as tf
+from tqdm import tqdm
 
 from tfhf.runtime import random_generators
 
@@ -39,11 +41,11 @@ class XlaGenerator:
         self.batch_size = batch_size
         self.pad_id = tokenizer.pad_token_id
         self.compile_seconds = 0.0
-        options = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
+        self.options = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
         random_generators(model)  # created now: a variable made inside the compiled function would retrace it
 
         def generate(input_ids, attention_mask):
-            return model.generate(input_ids=input_ids, attention_mask=attention_mask, **options)
+            return model.generate(input_ids=input_ids, attention_mask=attention_mask, **self.options)
 
         self._generate = tf.function(generate, jit_compile=True)
 
@@ -52,25 +54,32 @@ class XlaGenerator:
         """Number of distinct programs traced (and so XLA-compiled) so far."""
         return self._generate.experimental_get_tracing_count()
 
-    def generate(self, sequences, progress=None):
-        """Decoded outputs (special tokens removed, stripped), in the order of `sequences`."""
+    def generate(self, sequences, description="generating"):
+        """Decoded outputs (special tokens removed, stripped), in the order of `sequences`.
+
+        A progress bar (on stderr, only on a terminal) counts the examples generated.
+        """
         outputs = [None] * len(sequences)
+        with tqdm(total=len(sequences), desc=description, unit="ex", disable=not sys.stderr.isatty()) as bar:
+            for indices, input_ids, attention_mask in self.batches(sequences):
+                generated = self.run_batch(input_ids, attention_mask)[: len(indices)]
+                if self.decoder_only:
+                    generated = generated[:, input_ids.shape[1] :]
+                texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
+                for index, text in zip(indices, texts):
+                    outputs[index] = text.strip()
+                bar.update(len(indices))
+        return outputs
+
+    def batches(self, sequences):
+        """(indices into `sequences`, input_ids, attention_mask) per batch: by bucket, shortest bucket first."""
         by_bucket = {}
         for index, ids in enumerate(sequences):
             by_bucket.setdefault(self._bucket_for(len(ids)), []).append(index)
         for bucket, indices in sorted(by_bucket.items()):
             for start in range(0, len(indices), self.batch_size):
                 chunk = indices[start : start + self.batch_size]
-                input_ids, attention_mask = self._pad([sequences[i] for i in chunk], bucket)
-                generated = self._run(input_ids, attention_mask)[: len(chunk)]
-                if self.decoder_only:
-                    generated = generated[:, bucket:]
-                texts = self.tokenizer.batch_decode(generated, skip_special_tokens=True)
-                for index, text in zip(chunk, texts):
-                    outputs[index] = text.strip()
-                if progress:
-                    progress(len(chunk))
-        return outputs
+                yield (chunk, *self._pad([sequences[i] for i in chunk], bucket))
 
     def _bucket_for(self, length):
         position = bisect.bisect_left(self.buckets, length)
@@ -89,7 +98,8 @@ class XlaGenerator:
             attention_mask[row, columns] = 1
         return input_ids, attention_mask
 
-    def _run(self, input_ids, attention_mask):
+    def run_batch(self, input_ids, attention_mask):
+        """Generated ids for one padded batch (compiling first if its shape is new)."""
         compilations = self.compilations
         started = time.perf_counter()
         generated = self._generate(tf.constant(input_ids), tf.constant(attention_mask)).numpy()

@@ -171,6 +171,12 @@ class Train:
     warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.")
     weight_decay: float = setting(0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.")
     seed: int = setting(42, "Seeds Python, NumPy and TensorFlow: same seed, same run.")
+    length_buckets: int = setting(
+        16,
+        "Group training examples of similar length into batches padded to one of this many bucket "
+        "lengths (quantiles of the data's lengths), so little compute goes to padding; 0: a plain "
+        "shuffle with each batch padded to its longest row, as the course does.",
+    )
     checkpoint_every: int = setting(
         0,
         "Also save a checkpoint every this many steps (0: only at each epoch's end). A run into the "
@@ -222,6 +228,12 @@ class Runtime:
         choices=("auto", "float32", "mixed_float16", "mixed_bfloat16"),
     )
     deterministic: bool = setting(True, "Deterministic TensorFlow ops, so a seed reproduces a run exactly.")
+    op_threads: int = setting(
+        0,
+        "Threads one TensorFlow op may use (intra-op); 0 lets TensorFlow choose (every core). 1 runs each "
+        "op on one core and independent ops side by side: faster on a CPU for small models, whose ops are "
+        "too small to split (tfhf bench shows it), slower for large ones.",
+    )
 
 
 @dataclass

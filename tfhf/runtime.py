@@ -27,7 +27,8 @@ def resolve_precision(requested, kind):
 
 
 def setup(runtime, seed):
-    """Seed everything, set the precision policy, return (strategy, description)."""
+    """Seed everything, set threads and the precision policy, return (strategy, description)."""
+    threads = set_op_threads(runtime.op_threads)
     random.seed(seed)
     np.random.seed(seed)
     tf.keras.utils.set_random_seed(seed)
@@ -41,7 +42,22 @@ def setup(runtime, seed):
     precision = resolve_precision(runtime.precision, kind)
     tf.keras.mixed_precision.set_global_policy(precision)
     strategy = tf.distribute.get_strategy()
-    return strategy, f"{kind}, {strategy.num_replicas_in_sync} replica(s), precision {precision}"
+    return strategy, f"{kind}, {strategy.num_replicas_in_sync} replica(s), precision {precision}, {threads}"
+
+
+def set_op_threads(count):
+    """Sets how many threads one op may use (0: TensorFlow's choice); returns a description.
+
+    TensorFlow fixes its thread pools when it first runs an op; a process that already
+    ran one (a test running several recipes) keeps the pools it has.
+    """
+    if tf.config.threading.get_intra_op_parallelism_threads() != count:
+        try:
+            tf.config.threading.set_intra_op_parallelism_threads(count)
+        except RuntimeError:
+            current = tf.config.threading.get_intra_op_parallelism_threads()
+            return f"{current or 'all'} thread(s) per op (fixed earlier in this process; {count or 'all'} asked)"
+    return f"{count or 'all'} thread(s) per op"
 
 
 def random_generators(model):

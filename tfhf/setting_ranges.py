@@ -11,7 +11,13 @@ AT_LEAST_ONE = (
     "generate.num_beams",
 )  # fmt: skip
 ABOVE_ZERO = ("train.learning_rate",)
-AT_LEAST_ZERO = ("train.checkpoint_every", "train.weight_decay", "data.stride")
+AT_LEAST_ZERO = (
+    "train.checkpoint_every",
+    "train.length_buckets",
+    "runtime.op_threads",
+    "train.weight_decay",
+    "data.stride",
+)
 FRACTIONS = ("train.warmup_ratio",)  # 0 <= x < 1
 OPEN_FRACTIONS = ("data.mlm_probability", "data.validation_fraction")  # 0 < x < 1
 

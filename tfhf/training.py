@@ -3,9 +3,9 @@
 A run killed at step g and resumed must train on exactly the batches an uninterrupted run
 would have seen from step g on. So the data order is not left to a tf.data shuffle (whose
 state restarts with the process): epoch e visits the examples in a permutation drawn from
-(seed, e), and a resumed epoch starts at its first unseen batch. Random collators (masked
-LM) draw from a NumPy generator seeded by the batch's own content, so prefetching and
-signature probing cannot shift their draws. Dropout's generators, the optimizer and the
+(seed, e) (grouped by length: tfhf.length_buckets), and a resumed epoch starts at its
+first unseen batch. Random collators (masked LM) draw from a NumPy generator seeded by
+the batch's own content, so prefetching and signature probing cannot shift their draws. Dropout's generators, the optimizer and the
 weights come back from the checkpoint (tfhf.checkpoints).
 
 Between steps, `TrainingMonitor` counts steps, watches the loss (the first NaN or Inf
@@ -67,17 +67,33 @@ class ContentSeededCollator:
         return self.collate(examples)
 
 
-def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step):
-    """The tf.data batches of epoch `epoch` from step `first_step` on (the last partial batch dropped)."""
+def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step, buckets=None):
+    """The tf.data batches of epoch `epoch` from step `first_step` on (the last partial batch dropped).
+
+    With `buckets` (tfhf.length_buckets.LengthBuckets), batches group examples of similar
+    length and are padded to their bucket's length; without, the order is a plain shuffle
+    and each batch is padded to its longest row.
+    """
     steps = len(train_split) // batch_size
-    order = epoch_order(len(train_split), seed, epoch)[first_step * batch_size : steps * batch_size]
+    if buckets is None:
+        order = epoch_order(len(train_split), seed, epoch)
+    else:
+        order = buckets.epoch_order(seed, epoch, batch_size)
+        collate = _padded_to_buckets(collate, buckets)
     return model.prepare_tf_dataset(
-        train_split.select(order, keep_in_memory=True),
+        train_split.select(order[first_step * batch_size : steps * batch_size], keep_in_memory=True),
         batch_size=batch_size,
         shuffle=False,
         drop_remainder=True,
         collate_fn=ContentSeededCollator(collate, seed),
     )
+
+
+def _padded_to_buckets(collate, buckets):
+    def collate_and_pad(examples):
+        return buckets.pad(collate(examples))
+
+    return collate_and_pad
 
 
 class TrainingMonitor(tf.keras.callbacks.Callback):
@@ -155,10 +171,10 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         )
 
 
-def fit_epochs(model, train_split, collate, batch_size, epochs, seed, callbacks, progress, verbose):
+def fit_epochs(model, train_split, collate, batch_size, epochs, seed, callbacks, progress, verbose, buckets=None):
     """Runs `fit` for every epoch not yet finished, starting at `progress.global_step`."""
     steps_per_epoch = len(train_split) // batch_size
     while progress.global_step < epochs * steps_per_epoch:
         epoch, first_step = divmod(progress.global_step, steps_per_epoch)
-        batches = epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step)
+        batches = epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step, buckets)
         model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks, verbose=verbose)

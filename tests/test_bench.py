@@ -1,0 +1,56 @@
+"""`tfhf bench`: a shrunk benchmark of the tiny translation recipe, and the pieces its numbers come from."""
+
+import json
+
+import numpy as np
+from click.testing import CliRunner
+
+from tests.tiny_models import tiny_translation_setup
+from tfhf.bench import matmul_peak, training_flops_per_token
+from tfhf.cli import main
+
+
+def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
+    output = tmp_path / "bench.json"
+    arguments = ["--steps", "3", "--warmup", "2", "--rounds", "1", "--eager-batches", "1", "--output", str(output)]
+    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), *arguments])
+    assert result.exit_code == 0, result.output
+    results = json.loads(output.read_text())
+    base, ours = results["baseline"], results["tfhf"]
+    for measured in (base, ours):
+        assert measured["steps_per_second"] > 0 and measured["target_tokens_per_second"] > 0
+        assert measured["pipeline_batches_per_second"] > 0
+        assert 0 < measured["padding_efficiency"] <= 1
+        assert len(measured["rounds"]) == 1
+    assert ours["padding_efficiency"] >= base["padding_efficiency"]
+    assert ours["distinct_batch_shapes"] <= len(ours["length_buckets"]["inputs"])
+    assert 0 < results["model_flop_utilisation"]["tfhf"] < 1
+    loop = results["metric_loop"]
+    assert loop["evaluations"][1]["compilations_so_far"] <= loop["bucket_count"]
+    assert loop["xla_speedup"] > 0 and loop["eager_examples_per_second"] > 0
+    assert "padding efficiency" in result.output and "x the baseline" in result.output
+
+
+def test_bench_refuses_nonsense_counts_in_one_line(tiny_recipe_file):
+    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), "--steps", "1"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        "tfhf: error: --steps must be at least 2, and --warmup, --rounds and --eager-batches at least 1"
+    ]
+
+
+def test_matmul_peak_is_a_plausible_flop_rate():
+    assert 1e8 < matmul_peak("float32", size=256, trials=2) < 1e14
+
+
+def test_flops_per_token_count_encoder_decoder_and_the_tied_output_layer():
+    _, tokenizer, model, _ = tiny_translation_setup()
+    flops = training_flops_per_token(model)
+    width = model.config.d_model
+    assert flops["encoder"] > 0
+    # The decoder's tokens also pass through the output layer: vocabulary x width multiply-adds.
+    assert flops["decoder"] >= 6 * len(tokenizer) * width
+    # Each encoder layer holds at least its four attention projections and two feed-forward matrices.
+    ffn = model.config.encoder_ffn_dim
+    assert flops["encoder"] >= 6 * model.config.encoder_layers * (4 * width * width + 2 * width * ffn)
+    assert np.isfinite(flops["encoder"] + flops["decoder"])

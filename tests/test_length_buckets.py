@@ -1,0 +1,126 @@
+"""Length-bucketed training batches: the order, the padding, and what they save over a plain shuffle."""
+
+import numpy as np
+import pytest
+from datasets import Dataset
+
+from tfhf.length_buckets import LengthBuckets, bucket_boundaries, padded_token_counts
+from tfhf.training import epoch_order
+
+PAD = 1
+
+
+def split_of(input_lengths, target_lengths=None):
+    rng = np.random.default_rng(0)
+    columns = {"input_ids": [list(rng.integers(5, 50, size=n)) for n in input_lengths]}
+    if target_lengths is not None:
+        columns["labels"] = [list(rng.integers(5, 50, size=n)) for n in target_lengths]
+    return Dataset.from_dict(columns)
+
+
+def collate(rows, with_targets=False):
+    """Pads to the longest row, as transformers' collators do."""
+    width = max(len(row["input_ids"]) for row in rows)
+    batch = {
+        "input_ids": np.array([row["input_ids"] + [PAD] * (width - len(row["input_ids"])) for row in rows]),
+        "attention_mask": np.array(
+            [[1] * len(row["input_ids"]) + [0] * (width - len(row["input_ids"])) for row in rows]
+        ),
+    }
+    if with_targets:
+        target_width = max(len(row["labels"]) for row in rows)
+        batch["labels"] = np.array([row["labels"] + [-100] * (target_width - len(row["labels"])) for row in rows])
+        batch["decoder_input_ids"] = np.full_like(batch["labels"], 7)
+    return batch
+
+
+def lengths(count, seed=1):
+    return np.random.default_rng(seed).integers(3, 41, size=count)
+
+
+def test_bucket_boundaries_are_sorted_at_most_count_and_always_include_the_longest():
+    values = lengths(500)
+    boundaries = bucket_boundaries(values, 6)
+    assert boundaries == sorted(boundaries) and len(boundaries) <= 6
+    assert boundaries[-1] == values.max()
+    assert bucket_boundaries(np.array([5, 5, 5]), 8) == [5]
+
+
+def test_an_epoch_is_full_batches_of_distinct_examples_and_repeats_with_its_seed():
+    buckets = LengthBuckets(lengths(203), 8, PAD)
+    order = buckets.epoch_order(seed=3, epoch=0, batch_size=16)
+    assert len(order) == 203 // 16 * 16
+    assert len(set(order.tolist())) == len(order)
+    assert np.array_equal(order, buckets.epoch_order(seed=3, epoch=0, batch_size=16))
+    assert not np.array_equal(order, buckets.epoch_order(seed=3, epoch=1, batch_size=16))
+    assert not np.array_equal(order, buckets.epoch_order(seed=4, epoch=0, batch_size=16))
+
+
+def test_batches_mix_buckets_less_than_a_plain_shuffle():
+    values = lengths(640)
+    buckets = LengthBuckets(values, 8, PAD)
+    bucketed = buckets.epoch_order(0, 0, 32).reshape(-1, 32)
+    shuffled = epoch_order(len(values), 0, 0).reshape(-1, 32)
+
+    def wasted(batches):
+        return sum(int(values[batch].max()) * len(batch) - int(values[batch].sum()) for batch in batches)
+
+    assert wasted(bucketed) < wasted(shuffled) / 3
+    # Shuffled inside buckets: batches do not arrive shortest first.
+    first_lengths = [values[batch].max() for batch in bucketed]
+    assert first_lengths != sorted(first_lengths)
+
+
+def test_pad_brings_each_sequence_to_its_bucket_with_the_right_pad_value():
+    split = split_of([3, 4, 9, 10, 20, 21], target_lengths=[2, 5, 6, 12, 13, 30])
+    buckets = LengthBuckets.for_split(split, 3, PAD)
+    assert buckets.target_buckets is not None
+    batch = collate([split[0], split[1]], with_targets=True)
+    batch["start_positions"] = np.array([0, 1])
+    padded = buckets.pad(batch)
+    width = next(b for b in buckets.input_buckets if b >= 4)
+    target_width = next(b for b in buckets.target_buckets if b >= 5)
+    assert padded["input_ids"].shape == (2, width) and padded["attention_mask"].shape == (2, width)
+    assert padded["labels"].shape == (2, target_width) and padded["decoder_input_ids"].shape == (2, target_width)
+    assert (padded["input_ids"][:, 4:] == PAD).all() and (padded["attention_mask"][:, 4:] == 0).all()
+    assert (padded["labels"][:, 5:] == -100).all() and (padded["decoder_input_ids"][:, 5:] == PAD).all()
+    assert np.array_equal(padded["input_ids"][:, :4], batch["input_ids"])
+    assert np.array_equal(padded["start_positions"], [0, 1])
+
+
+def test_labels_as_long_as_their_inputs_share_the_input_buckets():
+    split = split_of([3, 8, 12, 30], target_lengths=[3, 8, 12, 30])  # token classification
+    buckets = LengthBuckets.for_split(split, 4, PAD)
+    assert buckets.target_buckets is None
+    padded = buckets.pad({"input_ids": np.ones((1, 5)), "labels": np.zeros((1, 5))})
+    assert padded["labels"].shape == padded["input_ids"].shape == (1, 8)
+
+
+@pytest.mark.parametrize("text_to_text", [False, True])
+def test_an_epoch_has_no_more_shapes_than_buckets(text_to_text):
+    sources = lengths(300)
+    targets = np.maximum(1, sources + np.random.default_rng(2).integers(-4, 6, size=300)) if text_to_text else None
+    split = split_of(sources, targets)
+    buckets = LengthBuckets.for_split(split, 5, PAD)
+    assert (buckets.target_buckets is not None) == text_to_text
+    order = buckets.epoch_order(0, 0, 20).reshape(-1, 20)
+    shapes = set()
+    for batch in order:
+        padded = buckets.pad(collate([split[int(i)] for i in batch], with_targets=text_to_text))
+        shapes.add((padded["input_ids"].shape, padded["labels"].shape if text_to_text else None))
+    assert len(shapes) <= buckets.shapes() <= 5
+
+
+def test_for_split_needs_token_lists():
+    with pytest.raises(ValueError, match="input_ids"):
+        LengthBuckets.for_split(Dataset.from_dict({"text": ["a"]}), 4, PAD)
+
+
+def test_padded_token_counts_use_the_mask_and_text_to_text_targets():
+    batch = {
+        "input_ids": np.ones((2, 4)),
+        "attention_mask": np.array([[1, 1, 1, 0], [1, 1, 0, 0]]),
+        "labels": np.array([[5, -100], [5, 6]]),
+    }
+    assert padded_token_counts(batch, text_to_text=True) == (5 + 3, 8 + 4)
+    assert padded_token_counts(batch, text_to_text=False) == (5, 8)  # masked LM: -100 marks unmasked tokens

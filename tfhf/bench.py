@@ -1,0 +1,384 @@
+"""`tfhf bench RECIPE`: what training, the input pipeline and the metric loop achieve on this machine.
+
+Every number comes from one process, on the recipe's own model and data, through the
+functions `tfhf run` uses (engine.build, engine.compile_for_training, training.epoch_batches,
+generation.XlaGenerator); nothing here is a faster path than a run takes.
+
+- training, twice from the same initial weights: the course's pipeline ("baseline":
+  `prepare_tf_dataset` with the task's collator, shuffled, each batch padded to its
+  longest row) and tfhf's (length-bucketed batches). Timed after `warmup` steps:
+  samples/s, target tokens/s, steps/s, and real/padded tokens (padding efficiency).
+- the input pipeline alone: batches/s from tokenized examples to padded tensors.
+- model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens)
+  over the peak of a large float matmul measured in the same process.
+- the metric loop (generating tasks): examples/s of the XLA-compiled `generate` over two
+  evaluations against eager `generate` on the same batches, and the XLA compilations
+  and compile time.
+"""
+
+import functools
+import math
+import os
+import platform
+import time
+
+import numpy as np
+import tensorflow as tf
+
+from tfhf import engine, runtime
+from tfhf.errors import TfhfError
+from tfhf.generation import XlaGenerator, bucket_lengths
+from tfhf.length_buckets import LABEL_PAD, padded_token_counts
+from tfhf.setting_ranges import check_values
+from tfhf.training import epoch_batches
+
+EMBEDDING_NAMES = ("embed", "shared", "wte", "wpe")  # variables that are looked up, not multiplied
+
+
+MODES = ("baseline", "tfhf")
+
+
+def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=print):
+    """Measures the recipe's training and metric loop; returns the results as a dict.
+
+    Training is timed in `rounds` rounds that alternate between the two pipelines, each
+    round `steps` steps of each, so a slow moment of the machine hits both; the round with
+    the median target tokens/s of each pipeline is reported.
+    """
+    task = engine.task_for(recipe)
+    check_values(recipe)
+    strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
+    recipe, raw = engine.load_data(recipe, task, log)
+    tokenizer, tokenized = engine.tokenize(recipe, task, raw, log)
+    train, seed, batch_size = tokenized["train"], recipe.train.seed, recipe.train.batch_size
+    steps_per_epoch = len(train) // batch_size
+    if steps < 2:
+        raise TfhfError("the benchmark times at least 2 steps per round")
+    buckets = engine.length_buckets(recipe, train, tokenizer, log)  # as tfhf run makes them (None when off)
+    total = warmup + rounds * steps
+    epochs = math.ceil(total / steps_per_epoch)
+
+    engine.banner(log, "Matmul peak")
+    compute_dtype = tf.keras.mixed_precision.global_policy().compute_dtype
+    peak = matmul_peak(compute_dtype)
+    log(f"{peak / 1e9:.1f} GFLOP/s ({compute_dtype} matmul, 2048 x 2048)")
+
+    engine.banner(log, "Input pipelines")
+    models, streams, counts, results = {}, {}, {}, {}
+    for mode in MODES:
+        tf.keras.utils.set_random_seed(seed)  # the same initial weights for both
+        with strategy.scope():
+            models[mode] = engine.build(recipe, task, tokenizer, log=lambda _: None, new_tokenizer=True)
+            engine.compile_for_training(recipe, models[mode], steps_per_epoch * recipe.train.epochs)
+        collate = task.collator(tokenizer, models[mode], recipe.data)
+        if mode == "baseline":  # the course: prepare_tf_dataset shuffles and pads each batch to its longest row
+            streams[mode] = lambda model=models[mode], collate=collate: model.prepare_tf_dataset(
+                train, batch_size=batch_size, shuffle=True, drop_remainder=True, collate_fn=collate
+            ).repeat(epochs)
+        else:  # what tfhf run trains on: tfhf.training.epoch_batches with length buckets, epoch after epoch
+            streams[mode] = lambda model=models[mode], collate=collate: functools.reduce(
+                tf.data.Dataset.concatenate,
+                [epoch_batches(model, train, collate, batch_size, seed, epoch, 0, buckets) for epoch in range(epochs)],
+            )
+        counts[mode], batches_per_second = count_batches(
+            streams[mode], total, seed, models[mode].config.is_encoder_decoder
+        )
+        results[mode] = {
+            "pipeline_batches_per_second": round(batches_per_second, 1),
+            "padding_efficiency": padding_efficiency(counts[mode]),
+            "distinct_batch_shapes": len({count["shape"] for count in counts[mode]}),
+            "flops_per_real_token": training_flops_per_token(models[mode]),
+        }
+        log(f"{mode}: {batches_per_second:.1f} batches/s, padding efficiency {results[mode]['padding_efficiency']}")
+
+    engine.banner(log, f"Training: {rounds} rounds of {steps} steps per pipeline, after {warmup} warm-up steps")
+    for mode in MODES:
+        models[mode].fit(streams[mode]().take(warmup), epochs=1, verbose=0)  # traces the training step
+    timed = {mode: [] for mode in MODES}
+    for round_number in range(rounds):
+        first = warmup + round_number * steps
+        for mode in MODES:
+            step_count, seconds = time_steps(models[mode], streams[mode], seed, first, steps)
+            # The first step of a fit call is not timed: it starts the input pipeline.
+            timed[mode].append(
+                rates(
+                    counts[mode][first + steps - step_count : first + steps],
+                    seconds,
+                    batch_size,
+                    results[mode]["flops_per_real_token"],
+                )
+            )
+            log(f"round {round_number + 1}, {mode}: {describe_rates(timed[mode][-1], peak)}")
+    for mode in MODES:
+        median = sorted(timed[mode], key=lambda rate: rate["target_tokens_per_second"])[rounds // 2]
+        results[mode].update(median, rounds=timed[mode])
+
+    results = {
+        "recipe_task": task.name,
+        "machine": {"runtime": description, "processor": platform.processor() or platform.machine()},
+        "settings": {"batch_size": batch_size, "warmup_steps": warmup, "steps_per_round": steps, "rounds": rounds},
+        "matmul_peak_flops": peak,
+        **results,
+    }
+    if buckets:
+        results["tfhf"]["length_buckets"] = {"inputs": buckets.input_buckets, "targets": buckets.target_buckets}
+    results["speedup"] = {
+        key: round(results["tfhf"][key] / results["baseline"][key], 2)
+        for key in ("target_tokens_per_second", "samples_per_second")
+    }
+    results["input_pipeline_headroom"] = round(
+        results["tfhf"]["pipeline_batches_per_second"] / results["tfhf"]["steps_per_second"], 1
+    )
+    results["model_flop_utilisation"] = {
+        mode: round(results[mode]["model_flops_per_second"] / peak, 4) for mode in MODES
+    }
+
+    if task.name in ("translation", "summarization"):
+        engine.banner(log, "Metric loop: XLA generate vs eager generate")
+        loop = measure_metric_loop(models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches)
+        results["metric_loop"] = loop
+        log(describe_metric_loop(loop))
+    return results
+
+
+def matmul_peak(dtype, size=2048, trials=8):
+    """The best FLOP/s of `size` x `size` matmuls in `dtype`: the ceiling for utilisation.
+
+    Measured both as one matmul (threads inside the op) and as one independent matmul
+    per core (threads across ops), since the runtime may favour either (tfhf.runtime).
+    """
+    cores = os.cpu_count() or 1
+    a = tf.random.normal((size, size), dtype=dtype)
+    b = tf.random.normal((size, size), dtype=dtype)
+
+    @tf.function
+    def multiply(count):
+        return tf.add_n([tf.reduce_sum(tf.matmul(a + i, b)) for i in range(count)])
+
+    best = 0.0
+    for count in sorted({1, cores}):
+        multiply(count).numpy()
+        for _ in range(trials):
+            started = time.perf_counter()
+            multiply(count).numpy()
+            best = max(best, count * 2 * size**3 / (time.perf_counter() - started))
+    return best
+
+
+class StepTimes(tf.keras.callbacks.Callback):
+    """(steps done, clock) whenever Keras hands control back between steps."""
+
+    def on_train_begin(self, logs=None):
+        self.marks = []
+
+    def on_train_batch_end(self, batch, logs=None):
+        self.marks.append((batch + 1, time.perf_counter()))
+
+
+def batch_counts(features, text_to_text):
+    """Token counts of one batch: real and padded (inputs and text-to-text targets), targets, encoder/decoder."""
+    batch = {key: value.numpy() for key, value in features.items()}
+    real, padded = padded_token_counts(batch, text_to_text)
+    labels = batch.get("labels")
+    if labels is not None and labels.ndim == 2:
+        targets = int(np.sum(labels != LABEL_PAD))
+    else:
+        targets = len(batch["input_ids"])  # one label per example
+    inputs = int(np.sum(batch["attention_mask"])) if "attention_mask" in batch else batch["input_ids"].size
+    return {
+        "real": real,
+        "padded": padded,
+        "targets": targets,
+        "input_tokens": inputs,
+        "decoder_tokens": targets if text_to_text else 0,
+        "shape": tuple(batch["input_ids"].shape) + (tuple(labels.shape) if text_to_text else ()),
+    }
+
+
+def as_one_dict(element):
+    """A tf.data element as one dict: prepare_tf_dataset moves labels out of the features into y."""
+    if not isinstance(element, tuple):
+        return element
+    features, labels = element[0], element[1]
+    if isinstance(labels, dict):
+        return {**features, **labels}
+    return {**features, "labels": labels}
+
+
+def count_batches(make_stream, total, seed, text_to_text):
+    """(token counts of the first `total` batches, batches/s the pipeline delivers them at).
+
+    The pipeline is timed alone first (counting tokens in Python would slow it), from its
+    first batch on: tf.data's start-up is not throughput. Each pass makes the stream after
+    seeding, as every training round does, so the baseline's shuffle gives the same
+    batches in all of them.
+    """
+    tf.random.set_seed(seed)
+    batches = iter(make_stream().take(total))
+    next(batches)
+    started = time.perf_counter()
+    delivered = sum(1 for _ in batches)
+    batches_per_second = delivered / (time.perf_counter() - started)
+    tf.random.set_seed(seed)
+    counts = [batch_counts(as_one_dict(element), text_to_text) for element in make_stream().take(total)]
+    return counts, batches_per_second
+
+
+def time_steps(model, make_stream, seed, first, steps):
+    """(steps timed, seconds) of `fit` on batches first..first+steps of the stream, from its first step's end."""
+    timer = StepTimes()
+    tf.random.set_seed(seed)
+    model.fit(make_stream().skip(first).take(steps), epochs=1, callbacks=[timer], verbose=0)
+    (first_done, started), (last_done, ended) = timer.marks[0], timer.marks[-1]
+    return last_done - first_done, ended - started
+
+
+def padding_efficiency(counts):
+    return round(sum(count["real"] for count in counts) / sum(count["padded"] for count in counts), 3)
+
+
+def rates(counts, seconds, batch_size, flops_per_token):
+    """Throughput of the timed batches, and the model FLOPs/s they amount to (real tokens only)."""
+    steps = len(counts)
+    input_tokens = sum(count["input_tokens"] for count in counts)
+    decoder_tokens = sum(count["decoder_tokens"] for count in counts)
+    flops = flops_per_token["encoder"] * input_tokens + flops_per_token["decoder"] * decoder_tokens
+    return {
+        "steps_per_second": round(steps / seconds, 2),
+        "samples_per_second": round(steps * batch_size / seconds, 1),
+        "target_tokens_per_second": round(sum(count["targets"] for count in counts) / seconds, 1),
+        "seconds": round(seconds, 3),
+        "real_input_tokens": input_tokens,
+        "real_decoder_tokens": decoder_tokens,
+        "model_flops_per_second": round(flops / seconds),
+    }
+
+
+def training_flops_per_token(model):
+    """{'encoder': f, 'decoder': f}: training FLOPs per real token, 6 x the parameters it passes through in matmuls.
+
+    Embedding tables are looked up, not multiplied, so they are left out, except as a tied
+    output layer over the vocabulary (language models), which is a matmul per token. In an
+    encoder-decoder, source tokens pass through the encoder and target tokens through the
+    decoder and the output layer. Attention's score and mix products (about 12 x layers x
+    length x width per token) are left out: under 10% for the short inputs benchmarked here.
+    """
+    encoder = decoder = other = 0
+    for variable in model.trainable_variables:
+        name = variable.name.lower()
+        if any(part in name for part in EMBEDDING_NAMES):
+            continue
+        size = int(np.prod(variable.shape))
+        if "encoder" in name:
+            encoder += size
+        elif "decoder" in name:
+            decoder += size
+        else:
+            other += size
+    output = model.get_output_embeddings()
+    head = 0
+    if output is not None:
+        weights = output.weights[0] if output.weights else None
+        head = int(np.prod(weights.shape)) if weights is not None and weights.shape.rank == 2 else 0
+    if model.config.is_encoder_decoder:
+        return {"encoder": 6 * encoder, "decoder": 6 * (decoder + other + head)}
+    return {"encoder": 6 * (encoder + decoder + other + head), "decoder": 0}
+
+
+def measure_metric_loop(model, tokenizer, recipe, tokenized_validation, eager_batches):
+    """XLA `generate` (the engine's XlaGenerator) over the validation split twice, and eager on a few of its batches."""
+    data = recipe.data
+    generator = XlaGenerator(
+        model,
+        tokenizer,
+        buckets=bucket_lengths(recipe.generate.length_buckets, data.max_source_length),
+        batch_size=recipe.eval.batch_size,
+        max_new_tokens=recipe.generate.max_new_tokens,
+        num_beams=recipe.generate.num_beams,
+    )
+    sources = tokenized_validation["input_ids"]
+    evaluations = []
+    for _ in range(2):
+        started = time.perf_counter()
+        generator.generate(sources)
+        evaluations.append(
+            {
+                "seconds": round(time.perf_counter() - started, 2),
+                "compilations_so_far": generator.compilations,
+                "compile_seconds_so_far": round(generator.compile_seconds, 2),
+            }
+        )
+    batches = list(generator.batches(sources))
+    chosen = [batches[i] for i in np.linspace(0, len(batches) - 1, min(eager_batches, len(batches))).astype(int)]
+    eager_seconds = eager_examples = xla_seconds = 0.0
+    for indices, input_ids, attention_mask in chosen:
+        started = time.perf_counter()
+        model.generate(
+            input_ids=tf.constant(input_ids), attention_mask=tf.constant(attention_mask), **generator.options
+        )
+        eager_seconds += time.perf_counter() - started
+        started = time.perf_counter()
+        generator.run_batch(input_ids, attention_mask)
+        xla_seconds += time.perf_counter() - started
+        eager_examples += len(indices)
+    xla_per_second = len(sources) / evaluations[1]["seconds"]
+    return {
+        "examples": len(sources),
+        "buckets": generator.buckets,
+        "evaluations": evaluations,
+        "xla_examples_per_second": round(xla_per_second, 1),
+        "eager_batches": len(chosen),
+        "eager_examples_per_second": round(eager_examples / eager_seconds, 2),
+        "xla_examples_per_second_same_batches": round(eager_examples / xla_seconds, 1),
+        "xla_speedup": round(eager_seconds / xla_seconds, 1),
+        "bucket_count": len(generator.buckets),
+    }
+
+
+def describe_rates(rate, peak):
+    return (
+        f"{rate['samples_per_second']} samples/s, {rate['target_tokens_per_second']} target tokens/s, "
+        f"{rate['steps_per_second']} steps/s, {rate['model_flops_per_second'] / 1e9:.2f} model GFLOP/s "
+        f"({rate['model_flops_per_second'] / peak:.1%} of the matmul peak)"
+    )
+
+
+def describe_metric_loop(loop):
+    first, second = loop["evaluations"]
+    return (
+        f"{loop['examples']} examples in {len(loop['buckets'])} buckets: first evaluation {first['seconds']} s "
+        f"({first['compilations_so_far']} compilations, {first['compile_seconds_so_far']} s compiling), "
+        f"second {second['seconds']} s ({second['compilations_so_far']} compilations in all); "
+        f"XLA {loop['xla_examples_per_second_same_batches']} examples/s vs eager "
+        f"{loop['eager_examples_per_second']} on the same {loop['eager_batches']} batches: "
+        f"{loop['xla_speedup']}x"
+    )
+
+
+def table(results):
+    """The short table printed at the end (and shown in the README)."""
+    base, ours = results["baseline"], results["tfhf"]
+    peak = results["matmul_peak_flops"]
+    rows = [
+        ("samples/s", base["samples_per_second"], ours["samples_per_second"]),
+        ("target tokens/s", base["target_tokens_per_second"], ours["target_tokens_per_second"]),
+        ("steps/s", base["steps_per_second"], ours["steps_per_second"]),
+        ("padding efficiency", base["padding_efficiency"], ours["padding_efficiency"]),
+        ("input pipeline batches/s", base["pipeline_batches_per_second"], ours["pipeline_batches_per_second"]),
+        ("distinct batch shapes", base["distinct_batch_shapes"], ours["distinct_batch_shapes"]),
+        ("model FLOP utilisation", *(f"{results['model_flop_utilisation'][mode]:.2%}" for mode in MODES)),
+    ]
+    lines = [f"{'':28}{'baseline':>14}{'tfhf':>14}"]
+    lines += [f"{name:28}{base_value!s:>14}{our_value!s:>14}" for name, base_value, our_value in rows]
+    lines.append(f"target tokens/s: {results['speedup']['target_tokens_per_second']}x the baseline")
+    lines.append(f"input pipeline: {results['input_pipeline_headroom']}x the batches/s training consumes")
+    lines.append(f"matmul peak: {peak / 1e9:.1f} GFLOP/s")
+    loop = results.get("metric_loop")
+    if loop:
+        second = loop["evaluations"][1]
+        lines.append(
+            f"metric loop: XLA {loop['xla_speedup']}x eager per example; {second['compilations_so_far']} "
+            f"compilations for {loop['bucket_count']} buckets over 2 evaluations "
+            f"({second['compile_seconds_so_far']} s compiling)"
+        )
+    return "\n".join(lines)
