@@ -54,3 +54,23 @@ def test_flops_per_token_count_encoder_decoder_and_the_tied_output_layer():
     ffn = model.config.encoder_ffn_dim
     assert flops["encoder"] >= 6 * model.config.encoder_layers * (4 * width * width + 2 * width * ffn)
     assert np.isfinite(flops["encoder"] + flops["decoder"])
+
+
+def test_the_baseline_stream_gives_the_same_shuffled_batches_each_time_it_is_seeded():
+    # The benchmark counts tokens in one pass and trains on another: both must see the same batches.
+    import tensorflow as tf
+    from datasets import Dataset
+
+    from tfhf.bench import as_one_dict, batch_counts, batch_stream, count_batches
+    from tfhf.recipe import Model, Recipe, Seq2SeqData, Train
+
+    task, tokenizer, model, rows = tiny_translation_setup(pairs=160)
+    data = Seq2SeqData(path="unused", source_column="en", target_column="fr")
+    recipe = Recipe(task="translation", model=Model(), data=data, train=Train(batch_size=16, seed=3))
+    split = task.preprocess(Dataset.from_list(rows), tokenizer, data)
+    stream = batch_stream("baseline", model, split, task.collator(tokenizer, model, data), recipe, None, total=15)
+    first, _ = count_batches(stream, 15, seed=3, text_to_text=True)
+    tf.random.set_seed(3)  # as time_steps does before training on the stream
+    trained_on = [batch_counts(as_one_dict(element), text_to_text=True) for element in stream().take(15)]
+    assert trained_on == first
+    assert len({count["real"] for count in first}) > 3  # the batches do differ from one another

@@ -44,10 +44,14 @@ def test_a_shrunk_translation_run_writes_a_loadable_model_and_metrics(tmp_path, 
     assert not list(tmp_path.glob(".run.*")), "staging folders must not be left behind"
 
 
-def test_the_same_seed_gives_the_same_metrics(tmp_path, tiny_recipe_file):
-    first = run_cli("run", tiny_recipe_file, "--output-dir", tmp_path / "a")
-    second = run_cli("run", tiny_recipe_file, "--output-dir", tmp_path / "b")
-    assert first.exit_code == second.exit_code == 0
+@pytest.mark.parametrize("buckets", [0, 4])
+def test_the_same_seed_gives_the_same_metrics(tmp_path, tiny_recipe_file, buckets):
+    setting = f"train.length_buckets={buckets}"
+    first = run_cli("run", tiny_recipe_file, "--output-dir", tmp_path / "a", "--set", setting)
+    second = run_cli("run", tiny_recipe_file, "--output-dir", tmp_path / "b", "--set", setting)
+    assert first.exit_code == second.exit_code == 0, first.output + second.output
+    if buckets:
+        assert "length buckets: input lengths" in first.output
     a = json.loads((tmp_path / "a" / "metrics.json").read_text())
     b = json.loads((tmp_path / "b" / "metrics.json").read_text())
     assert without_timings(a) == without_timings(b)

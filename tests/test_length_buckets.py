@@ -124,3 +124,27 @@ def test_padded_token_counts_use_the_mask_and_text_to_text_targets():
     }
     assert padded_token_counts(batch, text_to_text=True) == (5 + 3, 8 + 4)
     assert padded_token_counts(batch, text_to_text=False) == (5, 8)  # masked LM: -100 marks unmasked tokens
+
+
+def test_a_resumed_bucketed_epoch_continues_with_the_batches_the_full_epoch_had():
+    from tests.tiny_models import tiny_translation_setup
+    from tfhf.recipe import Seq2SeqData
+    from tfhf.training import epoch_batches
+
+    task, tokenizer, model, rows = tiny_translation_setup(pairs=160)
+    data = Seq2SeqData(path="unused", source_column="en", target_column="fr")
+    split = task.preprocess(Dataset.from_list(rows), tokenizer, data)
+    buckets = LengthBuckets.for_split(split, 4, tokenizer.pad_token_id)
+    collate = task.collator(tokenizer, model, data)
+
+    def batches(first_step):
+        stream = epoch_batches(model, split, collate, 16, seed=7, epoch=1, first_step=first_step, buckets=buckets)
+        return [(features["input_ids"].numpy(), labels.numpy()) for features, labels in stream]
+
+    full, resumed = batches(0), batches(3)
+    assert len(full) == 160 // 16 and len(resumed) == len(full) - 3
+    for (inputs, labels), (resumed_inputs, resumed_labels) in zip(full[3:], resumed):
+        np.testing.assert_array_equal(inputs, resumed_inputs)
+        np.testing.assert_array_equal(labels, resumed_labels)
+    shapes = {(inputs.shape[1], labels.shape[1]) for inputs, labels in full}
+    assert shapes <= set(zip(buckets.input_buckets, buckets.target_buckets))

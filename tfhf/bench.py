@@ -6,8 +6,10 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
 
 - training, twice from the same initial weights: the course's pipeline ("baseline":
   `prepare_tf_dataset` with the task's collator, shuffled, each batch padded to its
-  longest row) and tfhf's (length-bucketed batches). Timed after `warmup` steps:
-  samples/s, target tokens/s, steps/s, and real/padded tokens (padding efficiency).
+  longest row) and tfhf's length-bucketed batches (train.length_buckets, or 16 buckets
+  when the recipe leaves bucketing off). Timed after `warmup` steps: samples/s, target
+  tokens/s, steps/s, and real/padded tokens (padding efficiency). Throughput only: how
+  bucketing changes what a run learns is measured by running the recipe both ways.
 - the input pipeline alone: batches/s from tokenized examples to padded tensors.
 - model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens)
   over the peak of a large float matmul measured in the same process.
@@ -21,21 +23,22 @@ import math
 import os
 import platform
 import time
+from dataclasses import replace
 
 import numpy as np
 import tensorflow as tf
 
 from tfhf import engine, runtime
-from tfhf.errors import TfhfError
-from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.length_buckets import LABEL_PAD, padded_token_counts
 from tfhf.setting_ranges import check_values
+from tfhf.tasks.seq2seq import Seq2SeqTask
 from tfhf.training import epoch_batches
 
 EMBEDDING_NAMES = ("embed", "shared", "wte", "wpe")  # variables that are looked up, not multiplied
 
 
 MODES = ("baseline", "tfhf")
+BENCH_BUCKETS = 16  # train.length_buckets measured when the recipe leaves bucketing off
 
 
 def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=print):
@@ -50,13 +53,11 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
     recipe, raw = engine.load_data(recipe, task, log)
     tokenizer, tokenized = engine.tokenize(recipe, task, raw, log)
-    train, seed, batch_size = tokenized["train"], recipe.train.seed, recipe.train.batch_size
-    steps_per_epoch = len(train) // batch_size
-    if steps < 2:
-        raise TfhfError("the benchmark times at least 2 steps per round")
-    buckets = engine.length_buckets(recipe, train, tokenizer, log)  # as tfhf run makes them (None when off)
+    train = tokenized["train"]
+    if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
+        recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))
+    buckets = engine.length_buckets(recipe, train, tokenizer, log)
     total = warmup + rounds * steps
-    epochs = math.ceil(total / steps_per_epoch)
 
     engine.banner(log, "Matmul peak")
     compute_dtype = tf.keras.mixed_precision.global_policy().compute_dtype
@@ -66,22 +67,16 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
     engine.banner(log, "Input pipelines")
     models, streams, counts, results = {}, {}, {}, {}
     for mode in MODES:
-        tf.keras.utils.set_random_seed(seed)  # the same initial weights for both
+        tf.keras.utils.set_random_seed(recipe.train.seed)  # the same initial weights for both
         with strategy.scope():
             models[mode] = engine.build(recipe, task, tokenizer, log=lambda _: None, new_tokenizer=True)
-            engine.compile_for_training(recipe, models[mode], steps_per_epoch * recipe.train.epochs)
-        collate = task.collator(tokenizer, models[mode], recipe.data)
-        if mode == "baseline":  # the course: prepare_tf_dataset shuffles and pads each batch to its longest row
-            streams[mode] = lambda model=models[mode], collate=collate: model.prepare_tf_dataset(
-                train, batch_size=batch_size, shuffle=True, drop_remainder=True, collate_fn=collate
-            ).repeat(epochs)
-        else:  # what tfhf run trains on: tfhf.training.epoch_batches with length buckets, epoch after epoch
-            streams[mode] = lambda model=models[mode], collate=collate: functools.reduce(
-                tf.data.Dataset.concatenate,
-                [epoch_batches(model, train, collate, batch_size, seed, epoch, 0, buckets) for epoch in range(epochs)],
+            engine.compile_for_training(
+                recipe, models[mode], len(train) // recipe.train.batch_size * recipe.train.epochs
             )
+        collate = task.collator(tokenizer, models[mode], recipe.data)
+        streams[mode] = batch_stream(mode, models[mode], train, collate, recipe, buckets, total)
         counts[mode], batches_per_second = count_batches(
-            streams[mode], total, seed, models[mode].config.is_encoder_decoder
+            streams[mode], total, recipe.train.seed, models[mode].config.is_encoder_decoder
         )
         results[mode] = {
             "pipeline_batches_per_second": round(batches_per_second, 1),
@@ -98,47 +93,69 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
     for round_number in range(rounds):
         first = warmup + round_number * steps
         for mode in MODES:
-            step_count, seconds = time_steps(models[mode], streams[mode], seed, first, steps)
-            # The first step of a fit call is not timed: it starts the input pipeline.
+            step_count, seconds = time_steps(models[mode], streams[mode], recipe.train.seed, first, steps)
+            # The first step of a fit call is not timed (it starts the input pipeline): count from the second.
+            timed_counts = counts[mode][first + steps - step_count : first + steps]
             timed[mode].append(
-                rates(
-                    counts[mode][first + steps - step_count : first + steps],
-                    seconds,
-                    batch_size,
-                    results[mode]["flops_per_real_token"],
-                )
+                rates(timed_counts, seconds, recipe.train.batch_size, results[mode]["flops_per_real_token"])
             )
             log(f"round {round_number + 1}, {mode}: {describe_rates(timed[mode][-1], peak)}")
     for mode in MODES:
         median = sorted(timed[mode], key=lambda rate: rate["target_tokens_per_second"])[rounds // 2]
         results[mode].update(median, rounds=timed[mode])
-
-    results = {
-        "recipe_task": task.name,
-        "machine": {"runtime": description, "processor": platform.processor() or platform.machine()},
-        "settings": {"batch_size": batch_size, "warmup_steps": warmup, "steps_per_round": steps, "rounds": rounds},
-        "matmul_peak_flops": peak,
-        **results,
-    }
     if buckets:
         results["tfhf"]["length_buckets"] = {"inputs": buckets.input_buckets, "targets": buckets.target_buckets}
-    results["speedup"] = {
-        key: round(results["tfhf"][key] / results["baseline"][key], 2)
-        for key in ("target_tokens_per_second", "samples_per_second")
-    }
-    results["input_pipeline_headroom"] = round(
-        results["tfhf"]["pipeline_batches_per_second"] / results["tfhf"]["steps_per_second"], 1
-    )
-    results["model_flop_utilisation"] = {
-        mode: round(results[mode]["model_flops_per_second"] / peak, 4) for mode in MODES
-    }
 
-    if task.name in ("translation", "summarization"):
+    results = summary(results, task, recipe, description, peak, warmup, steps, rounds)
+    if isinstance(task, Seq2SeqTask):  # the tasks scored by generating text
         engine.banner(log, "Metric loop: XLA generate vs eager generate")
-        loop = measure_metric_loop(models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches)
+        loop = measure_metric_loop(task, models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches)
         results["metric_loop"] = loop
         log(describe_metric_loop(loop))
     return results
+
+
+def batch_stream(mode, model, train, collate, recipe, buckets, total):
+    """A function making the stream of at least `total` training batches of `mode`, from the first epoch on."""
+    batch_size, seed = recipe.train.batch_size, recipe.train.seed
+    epochs = math.ceil(total / (len(train) // batch_size))
+    if mode == "baseline":  # the course: prepare_tf_dataset shuffles and pads each batch to its longest row
+
+        def stream():
+            batches = model.prepare_tf_dataset(
+                train, batch_size=batch_size, shuffle=True, drop_remainder=True, collate_fn=collate
+            )
+            return batches.repeat(epochs)
+
+    else:  # what tfhf run trains on: tfhf.training.epoch_batches (length-bucketed), epoch after epoch
+
+        def stream():
+            epoch_streams = [
+                epoch_batches(model, train, collate, batch_size, seed, epoch, 0, buckets) for epoch in range(epochs)
+            ]
+            return functools.reduce(tf.data.Dataset.concatenate, epoch_streams)
+
+    return stream
+
+
+def summary(results, task, recipe, description, peak, warmup, steps, rounds):
+    """The results with the run's settings, the ratios between the pipelines and the utilisation."""
+    base, ours = results["baseline"], results["tfhf"]
+    return {
+        "recipe_task": task.name,
+        "machine": {"runtime": description, "processor": platform.processor() or platform.machine()},
+        "settings": {
+            "batch_size": recipe.train.batch_size,
+            "warmup_steps": warmup,
+            "steps_per_round": steps,
+            "rounds": rounds,
+        },
+        "matmul_peak_flops": peak,
+        **results,
+        "speedup": {key: round(ours[key] / base[key], 2) for key in ("target_tokens_per_second", "samples_per_second")},
+        "input_pipeline_headroom": round(ours["pipeline_batches_per_second"] / ours["steps_per_second"], 1),
+        "model_flop_utilisation": {mode: round(results[mode]["model_flops_per_second"] / peak, 4) for mode in MODES},
+    }
 
 
 def matmul_peak(dtype, size=2048, trials=8):
@@ -285,17 +302,9 @@ def training_flops_per_token(model):
     return {"encoder": 6 * (encoder + decoder + other + head), "decoder": 0}
 
 
-def measure_metric_loop(model, tokenizer, recipe, tokenized_validation, eager_batches):
-    """XLA `generate` (the engine's XlaGenerator) over the validation split twice, and eager on a few of its batches."""
-    data = recipe.data
-    generator = XlaGenerator(
-        model,
-        tokenizer,
-        buckets=bucket_lengths(recipe.generate.length_buckets, data.max_source_length),
-        batch_size=recipe.eval.batch_size,
-        max_new_tokens=recipe.generate.max_new_tokens,
-        num_beams=recipe.generate.num_beams,
-    )
+def measure_metric_loop(task, model, tokenizer, recipe, tokenized_validation, eager_batches):
+    """XLA `generate` (the metric loop's own XlaGenerator) over the validation split twice, and eager on a few of its batches."""
+    generator = task.generator(model, tokenizer, recipe)
     sources = tokenized_validation["input_ids"]
     evaluations = []
     for _ in range(2):
@@ -310,12 +319,17 @@ def measure_metric_loop(model, tokenizer, recipe, tokenized_validation, eager_ba
         )
     batches = list(generator.batches(sources))
     chosen = [batches[i] for i in np.linspace(0, len(batches) - 1, min(eager_batches, len(batches))).astype(int)]
-    eager_seconds = eager_examples = xla_seconds = 0.0
-    for indices, input_ids, attention_mask in chosen:
-        started = time.perf_counter()
+
+    def eager_generate(input_ids, attention_mask):
         model.generate(
             input_ids=tf.constant(input_ids), attention_mask=tf.constant(attention_mask), **generator.options
         )
+
+    eager_generate(*chosen[0][1:])  # warm-up: eager generate has first-call costs too
+    eager_seconds = eager_examples = xla_seconds = 0.0
+    for indices, input_ids, attention_mask in chosen:
+        started = time.perf_counter()
+        eager_generate(input_ids, attention_mask)
         eager_seconds += time.perf_counter() - started
         started = time.perf_counter()
         generator.run_batch(input_ids, attention_mask)

@@ -172,10 +172,11 @@ class Train:
     weight_decay: float = setting(0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.")
     seed: int = setting(42, "Seeds Python, NumPy and TensorFlow: same seed, same run.")
     length_buckets: int = setting(
-        16,
+        0,
         "Group training examples of similar length into batches padded to one of this many bucket "
-        "lengths (quantiles of the data's lengths), so little compute goes to padding; 0: a plain "
-        "shuffle with each batch padded to its longest row, as the course does.",
+        "lengths (quantiles of the data's lengths): less compute spent on padding, at the price of "
+        "less varied batches, which can slow learning (README, Performance). 0: a plain shuffle, "
+        "each batch padded to its longest row, as the course does.",
     )
     checkpoint_every: int = setting(
         0,

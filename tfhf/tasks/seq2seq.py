@@ -110,17 +110,21 @@ class Seq2SeqTask(Task):
         predictions = [self.baseline(text) for text in raw_validation[data.source_column]]
         return {"name": self.baseline.__name__, **self.metric(predictions, raw_validation[data.target_column])}
 
-    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
-        """A function that scores the model on the validation split; its XLA programs are kept between calls."""
-        data = recipe.data
-        generator = XlaGenerator(
+    def generator(self, model, tokenizer, recipe):
+        """The XLA generator of the metric loop: the recipe's buckets (up to the longest source), batch and options."""
+        return XlaGenerator(
             model,
             tokenizer,
-            buckets=bucket_lengths(recipe.generate.length_buckets, data.max_source_length),
+            buckets=bucket_lengths(recipe.generate.length_buckets, recipe.data.max_source_length),
             batch_size=recipe.eval.batch_size,
             max_new_tokens=recipe.generate.max_new_tokens,
             num_beams=recipe.generate.num_beams,
         )
+
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        """A function that scores the model on the validation split; its XLA programs are kept between calls."""
+        data = recipe.data
+        generator = self.generator(model, tokenizer, recipe)
         sources = tokenized_validation["input_ids"]
         references = raw_validation[data.target_column]
 
