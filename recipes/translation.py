@@ -2,7 +2,7 @@
 
     tfhf run recipes/translation.py
 
-Embedded default (offline, about 3-4 minutes on 2 CPU cores): a small Marian model built
+Embedded default (offline, about 70 seconds on 2 CPU cores): a small Marian model built
 from scratch, a BPE tokenizer trained on the data, and tfhf's bundled corpus of 6,000
 software UI strings (tools/make_translation_sample.py). It should print sacreBLEU near 0
 before training and above 40 after (measured: see README, "What the default run shows").
