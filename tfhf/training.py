@@ -3,10 +3,11 @@
 A run killed at step g and resumed must train on exactly the batches an uninterrupted run
 would have seen from step g on. So the data order is not left to a tf.data shuffle (whose
 state restarts with the process): epoch e visits the examples in a permutation drawn from
-(seed, e) (grouped by length: tfhf.length_buckets), and a resumed epoch starts at its
-first unseen batch. Random collators (masked LM) draw from a NumPy generator seeded by
-the batch's own content, so prefetching and signature probing cannot shift their draws. Dropout's generators, the optimizer and the
-weights come back from the checkpoint (tfhf.checkpoints).
+(seed, e) (with train.length_buckets, grouped by length: tfhf.length_buckets), and a
+resumed epoch starts at its first unseen batch. Random collators (masked LM) draw from a
+NumPy generator seeded by the batch's own content, so prefetching and signature probing
+cannot shift their draws. Dropout's generators, the optimizer and the weights come back
+from the checkpoint (tfhf.checkpoints).
 
 Between steps, `TrainingMonitor` counts steps, watches the loss (the first NaN or Inf
 stops the run and names the last good checkpoint), honours a stop request from a signal,

@@ -98,8 +98,8 @@ class Seq2SeqTask(Task):
 
         The course passes `model=model` so the collator builds decoder inputs, through an
         eager TensorFlow call per batch; left out, the model builds them from the labels
-        inside its compiled step (the same shift right), and the input pipeline runs
-        about 2.5x faster per batch (measured: 0.88 vs 0.32 ms).
+        inside its compiled step (the same shift right), and the collator takes 0.32 ms
+        per batch of 32 instead of 0.88 (measured on the translation default).
         """
         return DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100, return_tensors="np")
 
