@@ -111,8 +111,11 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
         from tfhf.checkpoints import replace_text
 
         results = benchmark.run_benchmark(recipe, steps, warmup, rounds, eager_batches, log=click.echo)
-        output.parent.mkdir(parents=True, exist_ok=True)
-        replace_text(output, json.dumps(results, indent=2))
+        try:
+            output.parent.mkdir(parents=True, exist_ok=True)
+            replace_text(output, json.dumps(results, indent=2))
+        except OSError as error:
+            raise TfhfError(f"cannot write --output {output}: {error.strerror}") from None
     except TfhfError as error:
         fail(error)
     click.echo("\n" + benchmark.table(results))
