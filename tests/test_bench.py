@@ -39,6 +39,17 @@ def test_bench_refuses_nonsense_counts_in_one_line(tiny_recipe_file):
     ]
 
 
+def test_an_output_that_cannot_be_written_is_refused_before_measuring(tmp_path, tiny_recipe_file):
+    in_the_way = tmp_path / "a_file"
+    in_the_way.write_text("")
+    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), "--output", str(in_the_way / "bench.json")])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == [
+        f"tfhf: error: cannot write --output {in_the_way / 'bench.json'}: File exists"
+    ]
+    assert in_the_way.read_text() == ""
+
+
 def test_matmul_peak_is_a_plausible_flop_rate():
     assert 1e8 < matmul_peak("float32", size=256, trials=2) < 1e14
 

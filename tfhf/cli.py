@@ -107,15 +107,15 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
         output = output or Path("runs") / f"bench-{recipe_file.stem}.json"
         if output.is_dir():
             raise TfhfError(f"--output {output} is a folder; give a file name")
+        try:  # before minutes of measuring, not after
+            output.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as error:
+            raise TfhfError(f"cannot write --output {output}: {error.strerror}") from None
         from tfhf import bench as benchmark
         from tfhf.checkpoints import replace_text
 
         results = benchmark.run_benchmark(recipe, steps, warmup, rounds, eager_batches, log=click.echo)
-        try:
-            output.parent.mkdir(parents=True, exist_ok=True)
-            replace_text(output, json.dumps(results, indent=2))
-        except OSError as error:
-            raise TfhfError(f"cannot write --output {output}: {error.strerror}") from None
+        replace_text(output, json.dumps(results, indent=2))
     except TfhfError as error:
         fail(error)
     click.echo("\n" + benchmark.table(results))
