@@ -30,7 +30,6 @@ import tensorflow as tf
 
 from tfhf import engine, runtime
 from tfhf.length_buckets import LABEL_PAD, padded_token_counts
-from tfhf.setting_ranges import check_values
 from tfhf.tasks.seq2seq import Seq2SeqTask
 from tfhf.training import epoch_batches
 
@@ -48,8 +47,7 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
     round `steps` steps of each, so a slow moment of the machine hits both; the round with
     the median target tokens/s of each pipeline is reported.
     """
-    task = engine.task_for(recipe)
-    check_values(recipe)
+    task = engine.checked_task(recipe, log)
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
     recipe, raw = engine.load_data(recipe, task, log)
     tokenizer, tokenized = engine.tokenize(recipe, task, raw, log)
@@ -201,13 +199,13 @@ def batch_counts(features, text_to_text):
         targets = int(np.sum(labels != LABEL_PAD))
     else:
         targets = len(batch["input_ids"])  # one label per example
-    inputs = int(np.sum(batch["attention_mask"])) if "attention_mask" in batch else batch["input_ids"].size
+    decoder_tokens = targets if text_to_text else 0  # the real tokens counted beside the inputs
     return {
         "real": real,
         "padded": padded,
         "targets": targets,
-        "input_tokens": inputs,
-        "decoder_tokens": targets if text_to_text else 0,
+        "input_tokens": real - decoder_tokens,
+        "decoder_tokens": decoder_tokens,
         "shape": tuple(batch["input_ids"].shape) + (tuple(labels.shape) if text_to_text else ()),
     }
 

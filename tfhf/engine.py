@@ -46,12 +46,7 @@ def run(recipe, output_dir, log=print, restart=False):
     A run stopped by a signal or a crash resumes from its latest checkpoint when run again
     into the same `output_dir` (unless `restart`).
     """
-    task = task_for(recipe)
-    check_values(recipe)
-    log(summary(recipe))
-    task.validate(recipe, log)
-    if recipe.eval.best_metric and not recipe.eval.each_epoch:
-        raise TfhfError("eval.best_metric needs eval.each_epoch=True: the best epoch is chosen from per-epoch scores")
+    task = checked_task(recipe, log)
     resume.check_output_dir(output_dir, task.name)
     with stop_requests() as requests:
         return _run(recipe, task, Path(output_dir), log, restart, requests)
@@ -171,10 +166,7 @@ def _run(recipe, task, output_dir, log, restart, requests):
 
 def diagnose(recipe, log=print):
     """`tfhf doctor`: prepares data, tokenizer and model as a run would, then runs the preflight checks."""
-    task = task_for(recipe)
-    check_values(recipe)
-    log(summary(recipe))
-    task.validate(recipe, log)
+    task = checked_task(recipe, log)
     strategy, _ = runtime.setup(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     tokenizer, tokenized = tokenize(recipe, task, raw, log)
@@ -182,6 +174,20 @@ def diagnose(recipe, log=print):
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)
         return preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, stop_on_failure=False)
+
+
+def checked_task(recipe, log):
+    """The recipe's task, once every check that needs no data has passed; prints the resolved recipe.
+
+    Shared by everything that takes a recipe (run, doctor, bench), so each refuses the same input.
+    """
+    task = task_for(recipe)
+    check_values(recipe)
+    log(summary(recipe))
+    task.validate(recipe, log)
+    if recipe.eval.best_metric and not recipe.eval.each_epoch:
+        raise TfhfError("eval.best_metric needs eval.each_epoch=True: the best epoch is chosen from per-epoch scores")
+    return task
 
 
 def load_data(recipe, task, log):
