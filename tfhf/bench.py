@@ -51,6 +51,7 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
     recipe, raw = engine.load_data(recipe, task, log)
     tokenizer, tokenized = engine.tokenize(recipe, task, raw, log)
+    engine.check_batch_fits(tokenized["train"], recipe.train.batch_size, recipe.train)
     train = tokenized["train"]
     if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
         recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))

@@ -14,6 +14,7 @@ While training, checkpoints/ in the output directory lets a killed run resume (t
 
 import json
 import math
+import shutil
 import sys
 import time
 import warnings
@@ -23,7 +24,7 @@ from pathlib import Path
 import numpy as np
 from transformers import create_optimizer
 
-from tfhf import doctor, resume, runtime
+from tfhf import distribution, doctor, precision, resume, runtime
 from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
@@ -44,32 +45,48 @@ def run(recipe, output_dir, log=print, restart=False):
     """Train and evaluate as `recipe` says; write the results to `output_dir`; return metrics.
 
     A run stopped by a signal or a crash resumes from its latest checkpoint when run again
-    into the same `output_dir` (unless `restart`).
+    into the same `output_dir` (unless `restart`). In a multi-worker run only the chief
+    writes `output_dir`; the other workers keep their checkpoints in a scratch folder
+    beside it (so they can resume too) and remove it when the run is complete.
     """
     task = checked_task(recipe, log)
+    planned = distribution.plan(recipe.runtime)
+    if planned.replicas:  # refused before any strategy starts; a TPU's replicas are known once it is connected
+        planned.global_batch(recipe.train)
+    output_dir = Path(output_dir)
+    if not planned.is_chief:
+        output_dir = output_dir.with_name(f".{output_dir.name}.worker-{planned.worker_index}")
+        log(f"worker {planned.worker_index} is not the chief: its files go to {output_dir}, removed at the end")
     resume.check_output_dir(output_dir, task.name)
     with stop_requests() as requests:
-        return _run(recipe, task, Path(output_dir), log, restart, requests)
+        metrics = _run(recipe, task, planned, output_dir, log, restart, requests)
+    if not planned.is_chief:
+        shutil.rmtree(output_dir, ignore_errors=True)
+    return metrics
 
 
-def _run(recipe, task, output_dir, log, restart, requests):
-    banner(log, "Runtime")
-    strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
-    log(description)
-
+def _run(recipe, task, planned, output_dir, log, restart, requests):
+    threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
     saved = resume.saved_run(output_dir, recipe_dict, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
     tokenizer, tokenized = tokenize(recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None)
     data = recipe.data
+    if planned.replicas:
+        check_batch_fits(tokenized["train"], planned.global_batch(recipe.train), recipe.train)
 
-    buckets = length_buckets(recipe, tokenized["train"], tokenizer, log)
+    banner(log, "Runtime")
+    strategy, planned, policy = runtime.start(recipe.runtime, planned)
+    log(runtime.describe(planned, policy, threads))
+    batch_size = planned.global_batch(recipe.train)
+    check_batch_fits(tokenized["train"], batch_size, recipe.train)
+    buckets = length_buckets(recipe, tokenized["train"], tokenizer, log, static=planned.strategy == "tpu")
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=not saved)
         if recipe.train.preflight:
-            preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, stop_on_failure=True)
-        steps_per_epoch = len(tokenized["train"]) // recipe.train.batch_size
+            preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, batch_size)
+        steps_per_epoch = len(tokenized["train"]) // batch_size
         total_steps = steps_per_epoch * recipe.train.epochs
         optimizer = compile_for_training(recipe, model, total_steps)
         state = trainable_state(model, optimizer)
@@ -118,17 +135,18 @@ def _run(recipe, task, output_dir, log, restart, requests):
         model,
         tokenized["train"],
         task.collator(tokenizer, model, data),
-        recipe.train.batch_size,
+        batch_size,
         recipe.train.epochs,
         recipe.train.seed,
         callbacks=[each_epoch, monitor] if each_epoch else [monitor],  # evaluate before the epoch's checkpoint
         progress=progress,
         verbose=1 if sys.stdout.isatty() else 2,
         buckets=buckets,
+        static_shapes=planned.strategy == "tpu",
     )
     requests.training = False
     seconds = max(progress.seconds, 1e-9)
-    samples = total_steps * recipe.train.batch_size
+    samples = total_steps * batch_size
     metrics["train"] = {
         "seconds": round(seconds, 2),
         "samples_per_second": round(samples / seconds, 1),
@@ -170,10 +188,12 @@ def diagnose(recipe, log=print):
     strategy, _ = runtime.setup(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     tokenizer, tokenized = tokenize(recipe, task, raw, log)
+    batch_size = recipe.train.batch_size * strategy.num_replicas_in_sync
+    check_batch_fits(tokenized["train"], batch_size, recipe.train)
     buckets = length_buckets(recipe, tokenized["train"], tokenizer, log)
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)
-        return preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, stop_on_failure=False)
+        return preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, False, batch_size)
 
 
 def checked_task(recipe, log):
@@ -207,18 +227,28 @@ def tokenize(recipe, task, raw, log, saved_tokenizer=None):
     else:
         tokenizer = make_tokenizer(recipe, task, raw["train"], log)
     tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in raw.items()}
-    if len(tokenized["train"]) < recipe.train.batch_size:
-        raise TfhfError(
-            f"the training split has {len(tokenized['train'])} examples after preprocessing, "
-            f"fewer than train.batch_size={recipe.train.batch_size}"
-        )
     return tokenizer, tokenized
+
+
+def check_batch_fits(train_split, batch_size, train):
+    """Refuses a step (`batch_size` examples over all replicas) larger than the training split."""
+    if len(train_split) < batch_size:
+        per_replica = (
+            ""
+            if batch_size == train.batch_size
+            else f" (one step over all replicas; train.batch_size={train.batch_size} is per replica)"
+        )
+        raise TfhfError(
+            f"the training split has {len(train_split)} examples after preprocessing, "
+            f"fewer than the batch of {batch_size}{per_replica}"
+        )
 
 
 def build(recipe, task, tokenizer, log, new_tokenizer):
     """The model (inside the caller's strategy scope); a newly trained tokenizer learns its length limit."""
     banner(log, "Model")
     model = make_model(recipe, task, tokenizer)
+    precision.adapt(model)
     # Dropout's generators draw their seeds when created: creating them here, always, keeps
     # those seeds the same whatever runs next (the preflight checks, compile).
     random_generators(model)
@@ -237,21 +267,26 @@ def compile_for_training(recipe, model, total_steps):
         weight_decay_rate=recipe.train.weight_decay,
     )
     model.compile(optimizer=optimizer)  # no Keras loss: the model computes its own from `labels`
-    return optimizer
+    return model.optimizer  # under mixed_float16, wrapped in a LossScaleOptimizer by compile
 
 
-def length_buckets(recipe, train_split, tokenizer, log):
-    """The training split's LengthBuckets, or None when train.length_buckets is 0."""
-    if not recipe.train.length_buckets:
+def length_buckets(recipe, train_split, tokenizer, log, static=False):
+    """The training split's LengthBuckets, or None when train.length_buckets is 0.
+
+    `static` (TPUs, which compile one program per input shape): at least one bucket, so
+    every batch is padded to a fixed length even when train.length_buckets is 0.
+    """
+    count = max(recipe.train.length_buckets, 1 if static else 0)
+    if not count:
         return None
-    buckets = LengthBuckets.for_split(train_split, recipe.train.length_buckets, tokenizer.pad_token_id)
+    buckets = LengthBuckets.for_split(train_split, count, tokenizer.pad_token_id)
     targets = f", target lengths {buckets.target_buckets}" if buckets.target_buckets else ""
     log(f"length buckets: input lengths {buckets.input_buckets}{targets}")
     return buckets
 
 
-def preflight(recipe, task, model, tokenizer, train_split, buckets, log, stop_on_failure):
-    """Runs tfhf.doctor on the first training batch; prints the report; returns the checks.
+def preflight(recipe, task, model, tokenizer, train_split, buckets, log, stop_on_failure, batch_size):
+    """Runs tfhf.doctor on the first training batch (of `batch_size`); prints the report; returns the checks.
 
     With `stop_on_failure`, a failed check stops the run with a one-line error.
     """
@@ -260,7 +295,7 @@ def preflight(recipe, task, model, tokenizer, train_split, buckets, log, stop_on
         model,
         train_split,
         task.collator(tokenizer, model, recipe.data),
-        recipe.train.batch_size,
+        batch_size,
         recipe.train.seed,
         epoch=0,
         first_step=0,

@@ -166,7 +166,12 @@ class Train:
     """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, linear decay)."""
 
     epochs: int = setting(3, "Passes over the training data.")
-    batch_size: int = setting(32, "Examples per step.")
+    batch_size: int = setting(32, "Examples per step on each replica; a step takes batch_size x replicas.")
+    global_batch_size: int = setting(
+        0,
+        "Examples per step over all replicas, split evenly between them (must be a multiple of the number of "
+        "replicas); 0 means batch_size x replicas. Set it to keep a script's global batch on any hardware.",
+    )
     learning_rate: float = setting(5e-5, "Peak learning rate, reached after warmup, then decayed linearly to 0.")
     warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.")
     weight_decay: float = setting(0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.")
@@ -221,7 +226,18 @@ class Generate:
 class Runtime:
     """Where and how the computation runs."""
 
-    strategy: str = setting("default", "tf.distribute strategy.", choices=("default",))
+    strategy: str = setting(
+        "auto",
+        "tf.distribute strategy: auto (a TPU if reachable, else every GPU when there are several, else one "
+        "device), default (one device), mirrored (every GPU of this machine, or runtime.cpu_devices logical "
+        "CPUs), multiworker (the machines in TF_CONFIG), tpu. README, Scaling out.",
+        choices=("auto", "default", "mirrored", "multiworker", "tpu"),
+    )
+    cpu_devices: int = setting(
+        0,
+        "Split the CPU into this many logical devices (0 or 1: leave it whole), so mirrored runs one replica "
+        "on each: a way to try multi-device training on a machine without GPUs. No faster.",
+    )
     precision: str = setting(
         "auto",
         "Keras precision policy; auto is float32 on CPU (reduced precision is slower there), "

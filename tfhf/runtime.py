@@ -1,33 +1,25 @@
-"""The runtime: seeds, determinism, distribution strategy and precision policy.
+"""The runtime: seeds, determinism, threads, then the distribution strategy and precision policy.
 
-Everything here must happen before the model is built: a Keras precision policy only
-affects layers created after it is set (STACK.md trap 6; the course sets it too late).
+Two steps, because of what TensorFlow allows when. `configure` runs first (seeds, op
+determinism, threads per op): none of it starts TensorFlow's runtime. `start` comes
+after the data is loaded and checked: it splits the CPU into logical devices if asked,
+starts the strategy (tfhf.distribution; logical devices and MultiWorkerMirroredStrategy
+must be configured before TensorFlow runs its first op) and sets the precision policy,
+which must happen before the model is built (tfhf.precision).
 """
 
 import random
+from dataclasses import replace
 
 import numpy as np
 import tensorflow as tf
 import tf_keras
 
-# device kind -> the precision that is fastest there (measured on CPU: STACK.md trap 9)
-AUTO_PRECISION = {"CPU": "float32", "GPU": "mixed_float16", "TPU": "mixed_bfloat16"}
+from tfhf import distribution, precision
 
 
-def device_kind():
-    if tf.config.list_logical_devices("TPU"):
-        return "TPU"
-    if tf.config.list_physical_devices("GPU"):
-        return "GPU"
-    return "CPU"
-
-
-def resolve_precision(requested, kind):
-    return AUTO_PRECISION[kind] if requested == "auto" else requested
-
-
-def setup(runtime, seed):
-    """Seed everything, set threads and the precision policy, return (strategy, description)."""
+def configure(runtime, seed):
+    """Seeds everything and sets determinism and threads; returns a description of the threads."""
     threads = set_op_threads(runtime.op_threads)
     random.seed(seed)
     np.random.seed(seed)
@@ -38,11 +30,27 @@ def setup(runtime, seed):
     tf_keras.backend.experimental.enable_tf_random_generator()
     if runtime.deterministic:
         tf.config.experimental.enable_op_determinism()
-    kind = device_kind()
-    precision = resolve_precision(runtime.precision, kind)
-    tf.keras.mixed_precision.set_global_policy(precision)
-    strategy = tf.distribute.get_strategy()
-    return strategy, f"{kind}, {strategy.num_replicas_in_sync} replica(s), precision {precision}, {threads}"
+    return threads
+
+
+def start(runtime, planned):
+    """(strategy, the Plan with its replica count known, precision policy name) for a distribution.Plan."""
+    distribution.split_cpu(runtime.cpu_devices)
+    strategy = distribution.start(planned)
+    planned = replace(planned, replicas=strategy.num_replicas_in_sync)
+    return strategy, planned, precision.set_policy(runtime.precision, strategy)
+
+
+def setup(runtime, seed):
+    """configure + start in one call, for commands that check no batch sizes first; returns (strategy, description)."""
+    threads = configure(runtime, seed)
+    strategy, planned, policy = start(runtime, distribution.plan(runtime))
+    return strategy, describe(planned, policy, threads)
+
+
+def describe(planned, policy, threads):
+    workers = f" on {planned.workers} workers (this is worker {planned.worker_index})" if planned.workers > 1 else ""
+    return f"{planned.strategy} strategy, {planned.replicas} replica(s){workers}, precision {policy}, {threads}"
 
 
 def set_op_threads(count):

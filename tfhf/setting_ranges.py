@@ -15,6 +15,8 @@ AT_LEAST_ZERO = (
     "train.checkpoint_every",
     "train.length_buckets",
     "runtime.op_threads",
+    "runtime.cpu_devices",
+    "train.global_batch_size",
     "train.weight_decay",
     "data.stride",
 )

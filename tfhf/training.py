@@ -24,6 +24,7 @@ import tensorflow as tf
 
 from tfhf.errors import TfhfError
 from tfhf.signals import Interrupted
+from tfhf.static_batches import static_batches
 
 
 @dataclass
@@ -68,12 +69,16 @@ class ContentSeededCollator:
         return self.collate(examples)
 
 
-def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step, buckets=None):
+def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step, buckets=None, static_shapes=False):
     """The tf.data batches of epoch `epoch` from step `first_step` on (the last partial batch dropped).
 
     With `buckets` (tfhf.length_buckets.LengthBuckets), batches group examples of similar
     length and are padded to their bucket's length; without, the order is a plain shuffle
-    and each batch is padded to its longest row.
+    and each batch is padded to its longest row. `batch_size` is the global batch: a
+    distribution strategy splits each batch between its replicas, and between workers
+    by data (every worker builds the same batches and keeps its share of each), since
+    batches made by Python cannot be sharded by file. `static_shapes` (TPUs, with
+    buckets): the epoch's batches computed up front and served from tensors (tfhf.static_batches).
     """
     steps = len(train_split) // batch_size
     if buckets is None:
@@ -81,13 +86,18 @@ def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_st
     else:
         order = buckets.epoch_order(seed, epoch, batch_size)
         collate = _padded_to_buckets(collate, buckets)
-    return model.prepare_tf_dataset(
+    batches = model.prepare_tf_dataset(
         train_split.select(order[first_step * batch_size : steps * batch_size], keep_in_memory=True),
         batch_size=batch_size,
         shuffle=False,
         drop_remainder=True,
         collate_fn=ContentSeededCollator(collate, seed),
     )
+    if static_shapes:
+        batches = static_batches(batches)
+    options = tf.data.Options()
+    options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
+    return batches.with_options(options)
 
 
 def _padded_to_buckets(collate, buckets):
@@ -172,10 +182,24 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         )
 
 
-def fit_epochs(model, train_split, collate, batch_size, epochs, seed, callbacks, progress, verbose, buckets=None):
-    """Runs `fit` for every epoch not yet finished, starting at `progress.global_step`."""
+def fit_epochs(
+    model,
+    train_split,
+    collate,
+    batch_size,
+    epochs,
+    seed,
+    callbacks,
+    progress,
+    verbose,
+    buckets=None,
+    static_shapes=False,
+):
+    """Runs `fit` for every epoch not yet finished, starting at `progress.global_step` (arguments: epoch_batches)."""
     steps_per_epoch = len(train_split) // batch_size
     while progress.global_step < epochs * steps_per_epoch:
         epoch, first_step = divmod(progress.global_step, steps_per_epoch)
-        batches = epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_step, buckets)
+        batches = epoch_batches(
+            model, train_split, collate, batch_size, seed, epoch, first_step, buckets, static_shapes
+        )
         model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks, verbose=verbose)

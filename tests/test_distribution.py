@@ -1,0 +1,134 @@
+"""Scaling out on this machine's CPU: mirrored over 2 logical CPUs, 2 workers on 127.0.0.1, tpu refused.
+
+Each run is a separate `tfhf` process: logical devices and MultiWorkerMirroredStrategy can
+only be configured before TensorFlow starts, and the test process has started it.
+"""
+
+import json
+import os
+import re
+import socket
+import subprocess
+import sys
+
+import pytest
+
+from tests.conftest import TINY_MARIAN, write_recipe
+
+NO_DROPOUT = repr({**TINY_MARIAN, "dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0})
+# Replicas sum their gradients in another order than one device does: float32 rounding only.
+LOSS_TOLERANCE = 1e-4
+
+
+def tfhf_process(recipe, out, *settings, env=None, wait=True):
+    args = [sys.executable, "-m", "tfhf.cli", "run", str(recipe), "--output-dir", str(out)]
+    for setting in settings:
+        args += ["--set", setting]
+    environment = {
+        key: value for key, value in os.environ.items() if key not in ("TF_CONFIG", "COLAB_TPU_ADDR", "TPU_NAME")
+    }
+    environment.update({"HF_HUB_OFFLINE": "1", **(env or {})})
+    if wait:
+        return subprocess.run(args, check=False, env=environment, capture_output=True, text=True, timeout=600)
+    return subprocess.Popen(args, env=environment, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+
+
+@pytest.fixture
+def recipe(tmp_path, pairs_file):
+    return write_recipe(tmp_path, pairs_file, epochs=2)
+
+
+def epoch_losses(out):
+    return json.loads((out / "metrics.json").read_text())["train"]["loss"]
+
+
+def test_mirrored_on_two_logical_cpus_trains_like_one_device_with_the_same_global_batch(tmp_path, recipe):
+    common = [f"model.config={NO_DROPOUT}", "eval.before_training=False"]
+    single = tfhf_process(recipe, tmp_path / "single", *common, "runtime.strategy=default", "train.batch_size=16")
+    mirrored = tfhf_process(
+        recipe, tmp_path / "mirrored", *common,
+        "runtime.strategy=mirrored", "runtime.cpu_devices=2", "train.batch_size=8",
+    )  # fmt: skip
+    assert single.returncode == 0, single.stderr
+    assert mirrored.returncode == 0, mirrored.stderr
+    assert "mirrored strategy, 2 replica(s)" in mirrored.stdout
+    single_losses, mirrored_losses = epoch_losses(tmp_path / "single"), epoch_losses(tmp_path / "mirrored")
+    assert len(single_losses) == 2
+    assert mirrored_losses == pytest.approx(single_losses, rel=LOSS_TOLERANCE)
+    assert single_losses[1] < single_losses[0]  # it trained
+
+
+def free_ports(count):
+    sockets = [socket.socket() for _ in range(count)]
+    for s in sockets:
+        s.bind(("127.0.0.1", 0))
+    ports = [s.getsockname()[1] for s in sockets]
+    for s in sockets:
+        s.close()
+    return ports
+
+
+def test_two_workers_train_together_and_only_the_chief_writes(tmp_path, recipe):
+    hosts = [f"127.0.0.1:{port}" for port in free_ports(2)]
+    out = tmp_path / "runs" / "together"
+    workers = []
+    try:
+        for index in range(2):
+            tf_config = json.dumps({"cluster": {"worker": hosts}, "task": {"type": "worker", "index": index}})
+            workers.append(
+                tfhf_process(
+                    recipe,
+                    out,
+                    "runtime.strategy=multiworker",
+                    "train.batch_size=8",
+                    env={"TF_CONFIG": tf_config},
+                    wait=False,
+                )
+            )
+        logs = [worker.communicate(timeout=600)[0] for worker in workers]
+    finally:
+        for worker in workers:
+            worker.kill()
+            worker.wait()
+    assert [worker.returncode for worker in workers] == [0, 0], logs[-1][-3000:]
+    assert sorted(p.name for p in (tmp_path / "runs").iterdir()) == ["together"]  # the worker's scratch is gone
+    assert (out / "metrics.json").exists() and (out / "tf_model.h5").exists()
+    assert "multiworker strategy, 2 replica(s) on 2 workers (this is worker 1)" in logs[1]
+    assert "is not the chief" in logs[1] and "is not the chief" not in logs[0]
+    steps = [re.findall(r"== Training: 2 epoch\(s\) of (\d+) steps", log) for log in logs]
+    assert steps[0] == steps[1] and len(steps[0]) == 1
+    # pairs_file has 120 pairs; the training split's share, in steps of 2 workers x 8
+    assert int(steps[0][0]) == json.loads((out / "metrics.json").read_text())["train"]["steps"] // 2
+
+
+def one_line_error(result):
+    """The error line of a failed subprocess run (TensorFlow's and tqdm's own stderr lines may come before it)."""
+    assert result.returncode == 2, result.stdout[-2000:] + result.stderr[-2000:]
+    ours = [line for line in result.stderr.splitlines() if line.startswith("tfhf")]
+    assert len(ours) == 1 and ours[0].startswith("tfhf: error: ") and result.stderr.endswith(ours[0] + "\n")
+    assert "Traceback" not in result.stdout + result.stderr
+    return ours[0]
+
+
+def test_tpu_without_a_tpu_fails_fast(tmp_path, recipe):
+    error = one_line_error(tfhf_process(recipe, tmp_path / "out", "runtime.strategy=tpu"))
+    assert "runtime.strategy=tpu" in error and "no TPU" in error
+    assert not (tmp_path / "out").exists()
+
+
+def test_multiworker_without_tf_config_is_refused(tmp_path, recipe):
+    error = one_line_error(tfhf_process(recipe, tmp_path / "out", "runtime.strategy=multiworker"))
+    assert "TF_CONFIG" in error
+
+
+@pytest.mark.parametrize(
+    "settings, expected",
+    [
+        (["train.global_batch_size=15"], "train.global_batch_size=15 cannot be split evenly between 2 replicas"),
+        (["train.batch_size=100"], "fewer than the batch of 200 (one step over all replicas; train.batch_size=100"),
+    ],
+)
+def test_bad_batch_sizes_are_refused_before_the_strategy_starts(tmp_path, recipe, settings, expected):
+    result = tfhf_process(recipe, tmp_path / "out", "runtime.strategy=mirrored", "runtime.cpu_devices=2", *settings)
+    assert expected in one_line_error(result)
+    assert "== Runtime" not in result.stdout

@@ -1,0 +1,55 @@
+"""The TPU input pipeline, tried on CPU for every recipe: static shapes, one per length bucket."""
+
+from pathlib import Path
+
+import pytest
+import tensorflow as tf
+
+from tfhf import engine, runtime
+from tfhf.recipe import apply_overrides, load_recipe
+from tfhf.training import epoch_batches
+
+RECIPES = sorted(Path(__file__).resolve().parents[1].glob("recipes/*.py"))
+
+
+def quiet(*_):
+    pass
+
+
+def tpu_pipeline(recipe_file, length_buckets):
+    """(the first epoch's static batches, the LengthBuckets) of a recipe shrunk to a few hundred examples."""
+    recipe = apply_overrides(
+        load_recipe(recipe_file),
+        ["data.max_train_samples=300", "data.max_eval_samples=16", f"train.length_buckets={length_buckets}"],
+    )
+    task = engine.checked_task(recipe, quiet)
+    runtime.configure(recipe.runtime, recipe.train.seed)
+    recipe, raw = engine.load_data(recipe, task, quiet)
+    tokenizer, tokenized = engine.tokenize(recipe, task, raw, quiet)
+    buckets = engine.length_buckets(recipe, tokenized["train"], tokenizer, quiet, static=True)
+    model = engine.build(recipe, task, tokenizer, quiet, new_tokenizer=True)
+    collate = task.collator(tokenizer, model, recipe.data)
+    batches = epoch_batches(model, tokenized["train"], collate, 8, 0, 0, 0, buckets, static_shapes=True)
+    return batches, buckets
+
+
+def shape_of(batch):
+    return tuple(tensor.shape for tensor in tf.nest.flatten(batch))
+
+
+@pytest.mark.parametrize("recipe_file", RECIPES, ids=[path.stem for path in RECIPES])
+def test_every_batch_has_one_of_the_buckets_static_shapes(recipe_file):
+    batches, buckets = tpu_pipeline(recipe_file, length_buckets=4)
+    shapes = {shape_of(batch) for batch in batches}
+    assert len(shapes) == buckets.shapes()
+    for spec, shape in zip(tf.nest.flatten(batches.element_spec), next(iter(shapes))):
+        assert spec.shape[0] == 8 == shape[0]  # batch dimension static: drop_remainder
+    if buckets.shapes() == 1:
+        assert all(spec.shape.is_fully_defined() for spec in tf.nest.flatten(batches.element_spec))
+
+
+def test_without_length_buckets_a_tpu_pads_everything_to_one_shape():
+    batches, buckets = tpu_pipeline(RECIPES[0].with_name("summarization.py"), length_buckets=0)
+    assert buckets.shapes() == 1
+    assert all(spec.shape.is_fully_defined() for spec in tf.nest.flatten(batches.element_spec))
+    assert len({shape_of(batch) for batch in batches}) == 1
