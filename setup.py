@@ -12,7 +12,7 @@ setup(
     description="A Keras/TensorFlow training framework for Hugging Face models, driven by recipe files.",
     python_requires=">=3.11",
     packages=find_packages(include=["tfhf", "tfhf.*"]),
-    package_data={"tfhf": ["samples/*.jsonl", "samples/*/*.jsonl"]},
+    package_data={"tfhf": ["samples/*.jsonl", "samples/*/*.jsonl", "samples/*/*.jsonl.gz"]},
     install_requires=requirements(),
     extras_require={"test": ["pytest>=8"]},
     entry_points={"console_scripts": ["tfhf=tfhf.cli:main"]},

@@ -1,5 +1,6 @@
 """Raw data from every supported file format, split creation, limits and input errors."""
 
+import gzip
 import json
 
 import pandas as pd
@@ -56,6 +57,21 @@ def test_validation_split_is_cut_from_train_when_missing_and_is_seeded(tmp_path)
     again = load_splits(spec(path, validation_fraction=0.25), ["en", "fr"], seed=3)
     assert len(first["validation"]) == 10 and len(first["train"]) == 30
     assert first["validation"]["en"] == again["validation"]["en"]
+
+
+def test_gzipped_files_load_and_a_bad_line_inside_is_named(tmp_path):
+    for split, rows in (("train", PAIRS[:30]), ("validation", PAIRS[30:])):
+        text = "".join(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        (tmp_path / f"{split}.jsonl.gz").write_bytes(gzip.compress(text.encode("utf-8")))
+    splits = load_splits(spec(tmp_path), ["en", "fr"], seed=0)
+    assert splits["validation"]["en"] == [pair["en"] for pair in PAIRS[30:]]
+
+    (tmp_path / "validation.jsonl.gz").write_bytes(gzip.compress(b'{"en": "a", "fr": "b"}\n{"en": \n'))
+    with pytest.raises(TfhfError, match=r"validation.jsonl.gz line 2 is not valid JSON"):
+        load_splits(spec(tmp_path), ["en", "fr"], seed=0)
+    (tmp_path / "validation.jsonl.gz").write_bytes(b"not gzip at all")
+    with pytest.raises(TfhfError, match=r"validation.jsonl.gz could not be decompressed"):
+        load_splits(spec(tmp_path), ["en", "fr"], seed=0)
 
 
 def test_a_folder_of_split_files_keeps_its_splits(tmp_path):

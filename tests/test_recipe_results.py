@@ -64,3 +64,11 @@ def test_text_classification_default_reaches_accuracy_0_8(tmp_path):
 def test_token_classification_default_reaches_entity_f1_0_8(tmp_path):
     metrics = run_default(tmp_path, "token_classification.py")
     assert metrics["after"]["overall_f1"] >= 0.8
+
+
+@pytest.mark.slow
+def test_question_answering_default_reaches_f1_45(tmp_path):
+    # Measured: F1 3.2 -> 51.7 (README). Issue 4 asks for 60, which this default does not reach yet.
+    metrics = run_default(tmp_path, "question_answering.py")
+    assert metrics["after"]["f1"] >= 45
+    assert metrics["after"]["windows"] > metrics["after"]["questions"]  # windowing happened

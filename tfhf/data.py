@@ -8,10 +8,10 @@ from pathlib import Path
 
 import datasets
 
-from tfhf.data_files import check_text_file
+from tfhf.data_files import check_text_file, data_suffix
 from tfhf.errors import TfhfError
 
-# file suffix -> (datasets builder, extra builder arguments)
+# file suffix -> (datasets builder, extra builder arguments); each may also be gzipped (train.jsonl.gz)
 FILE_FORMATS = {
     ".json": ("json", {}),
     ".jsonl": ("json", {}),
@@ -71,7 +71,7 @@ def _load(spec):
         return _load_documents(path, spec.file_pattern)
     if path.is_dir():
         return _load_files(_split_files(path))
-    if path.suffix.lower() in FILE_FORMATS or spec.path.startswith((".", "/", "~")):
+    if data_suffix(path) in FILE_FORMATS or spec.path.startswith((".", "/", "~")):
         raise TfhfError(f"data file not found: {spec.path}")
     return _load_hub(spec)
 
@@ -92,7 +92,7 @@ def _split_files(folder):
     files = {}
     for file in sorted(folder.iterdir()):
         split = SPLIT_FILE_NAMES.get(file.name.split(".")[0].lower())
-        if split and file.suffix.lower() in FILE_FORMATS and split not in files:
+        if split and data_suffix(file) in FILE_FORMATS and split not in files:
             files[split] = file
     if "train" not in files:
         raise TfhfError(f"data folder {folder} has no train file (train.jsonl, train.csv, ...)")
@@ -100,7 +100,7 @@ def _split_files(folder):
 
 
 def _load_files(files):
-    suffixes = {file.suffix.lower() for file in files.values()}
+    suffixes = {data_suffix(file) for file in files.values()}
     if len(suffixes) > 1:
         raise TfhfError(f"data files mix formats ({', '.join(sorted(suffixes))}); use one format")
     suffix = suffixes.pop()

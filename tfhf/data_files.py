@@ -7,21 +7,35 @@ or is not an object, a CSV row with more or fewer fields than the header.
 """
 
 import csv
+import gzip
 import io
 import json
+from pathlib import Path
 
 from tfhf.errors import TfhfError
 
 DELIMITERS = {".csv": ",", ".tsv": "\t"}
 
 
+def data_suffix(file):
+    """The format suffix of a data file, lowercase, seen through a .gz: 'train.jsonl.gz' -> '.jsonl'."""
+    path = Path(file)
+    if path.suffix.lower() == ".gz":
+        path = path.with_suffix("")
+    return path.suffix.lower()
+
+
 def check_text_file(file):
     """Raises TfhfError naming `file` and the line of its first problem; does nothing for sound files."""
-    suffix = file.suffix.lower()
+    suffix = data_suffix(file)
     if suffix not in (".jsonl", ".json", ".csv", ".tsv", ".txt"):
         return  # binary formats (parquet) check themselves
-    with open(file, "rb") as f:
-        lines = [decode_line(file, number, raw) for number, raw in enumerate(f, start=1)]
+    opener = gzip.open if Path(file).suffix.lower() == ".gz" else open
+    try:
+        with opener(file, "rb") as f:
+            lines = [decode_line(file, number, raw) for number, raw in enumerate(f, start=1)]
+    except (OSError, EOFError) as error:  # gzip's BadGzipFile is an OSError
+        raise TfhfError(f"data file {file} could not be decompressed: {error}") from None
     if suffix == ".jsonl" or (suffix == ".json" and looks_like_json_lines(lines)):
         check_json_lines(file, lines)
     elif suffix in DELIMITERS:

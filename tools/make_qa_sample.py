@@ -6,13 +6,15 @@ script writes articles in that spirit from templates and word lists written for 
 (license-clean: every town, company, person and river is invented; no text comes from
 Wikipedia or SQuAD).
 
-An article (180 to 320 words) is about a town, a company, a person or a river. It opens
-with an introduction, then gives its facts (founding year, founder, river, population,
-mayor, products, colours, ...) in one of several phrasings each and in a random order,
-with filler sentences that answer nothing spread between them. The articles are longer
-than one 128-token window, so a reader that cuts them into overlapping windows must find
-answers anywhere: every article has questions whose answer lies after its first 100 words.
-Each article gets four to six questions, each in one of several wordings ("Who founded X?",
+An article (100 to 220 words) is about a town, a company, a person or a river. It opens
+with an introduction, then gives three to five of its kind's facts (founding year,
+founder, river, population, mayor, products, colours, ...) in one of several phrasings
+each and in a random order, with filler sentences that answer nothing spread between
+them. Most articles are longer than one 192-token window, so a reader that cuts them into
+overlapping windows must find answers anywhere: every article has a question whose answer
+lies after its first 70 words. Training asks about every fact an article gives (dense
+supervision: a small model learns to read within the recipe's few minutes); validation
+asks four to six questions per article. Each question is in one of several wordings ("Who founded X?",
 "X was founded by whom?"), and the same kind of answer appears more than once (a founding
 year, a railway year, a mayor's year), so the question has to be read, not just its type.
 
@@ -23,7 +25,7 @@ validation set, many questions have two or three reference answers ("1887" and "
 
 Usage (the output is committed; rerun only after changing this file):
 
-    python tools/make_qa_sample.py         # writes tfhf/samples/qa/{train,validation}.jsonl
+    python tools/make_qa_sample.py         # writes tfhf/samples/qa/{train,validation}.jsonl.gz
 
 The same seed always gives the same files.
 """
@@ -38,8 +40,8 @@ from sample_files import coined_name, write_splits
 
 DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "qa"
 
-MIN_WORDS, MAX_WORDS = 180, 320
-LATE_ANSWER_WORD = 100  # every article asks at least one question whose answer starts after this many words
+MIN_WORDS, MAX_WORDS = 100, 220
+LATE_ANSWER_WORD = 70  # every article asks at least one question whose answer starts after this many words
 
 # Name parts. One part in four (every fourth one) is held out for validation.
 TOWN_STARTS = [
@@ -313,11 +315,13 @@ def build_context(rng, kind, values):
     """(context, {field: offset of its first mention}): intro, facts in random order, fillers between them."""
     article = ARTICLES[kind]
     groups = article["facts"]
-    keep = rng.randint(len(groups) - 2, len(groups))  # most facts, not always all of them
+    # A few facts, not all: fewer same-type distractors (the founding year beside the railway year)
+    # made the embedded default learn faster (F1 49 vs 44 at the same steps, README).
+    keep = rng.randint(3, 5)
     templates = [rng.choice(group) for group in rng.sample(groups, keep)]
     templates.insert(0, rng.choice(article["intros"]))
     fillers = rng.sample(article["fillers"], len(article["fillers"]))
-    target = rng.randint(MIN_WORDS + 5, 280)
+    target = rng.randint(MIN_WORDS + 5, 170)
     # Fillers go anywhere after the intro, so facts land at any depth of the article.
     while fillers and word_count(templates) < target:
         templates.insert(rng.randint(1, len(templates)), fillers.pop())
@@ -421,17 +425,22 @@ def generate(train_articles, validation_articles, seed, kinds=tuple(ARTICLES), e
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--train-articles", type=int, default=360)
+    parser.add_argument("--train-articles", type=int, default=3600)
     parser.add_argument("--validation-articles", type=int, default=60)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--kinds", nargs="+", choices=list(ARTICLES), default=list(ARTICLES), help="kinds of article")
-    parser.add_argument("--every-fact", action="store_true", help="in train, ask about every fact of an article")
+    parser.add_argument(
+        "--every-fact",
+        action=argparse.BooleanOptionalAction,
+        default=True,
+        help="in train, ask about every fact of an article (--no-every-fact: four to six questions, as validation)",
+    )
     parser.add_argument("--output", type=Path, default=DEFAULT_OUTPUT, help="folder for train.jsonl, validation.jsonl")
     args = parser.parse_args()
     train, validation = generate(
         args.train_articles, args.validation_articles, args.seed, tuple(args.kinds), args.every_fact
     )
-    write_splits(args.output, {"train": train, "validation": validation}, "questions")
+    write_splits(args.output, {"train": train, "validation": validation}, "questions", compress=True)
 
 
 if __name__ == "__main__":

@@ -1,6 +1,7 @@
 """What the tools/make_*_sample.py scripts share: coined names, and writing a folder of split files."""
 
 import argparse
+import gzip
 import json
 from pathlib import Path
 
@@ -19,12 +20,15 @@ def coined_name(rng):
     return "".join(syllables).capitalize()
 
 
-def write_splits(folder, splits, what):
-    """Writes {split name: rows} as folder/<split>.jsonl (UTF-8, one JSON object per line)."""
+def write_splits(folder, splits, what, compress=False):
+    """Writes {split name: rows} as folder/<split>.jsonl (UTF-8, one JSON object per line), or .jsonl.gz."""
     folder.mkdir(parents=True, exist_ok=True)
     for name, rows in splits.items():
-        with open(folder / f"{name}.jsonl", "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(row, ensure_ascii=False) + "\n" for row in rows)
+        path = folder / f"{name}.jsonl{'.gz' if compress else ''}"
+        # mtime=0: the same rows give the same bytes, so regenerating leaves git with nothing to commit
+        opened = gzip.GzipFile(path, "wb", mtime=0) if compress else open(path, "wb")
+        with opened as f:
+            f.writelines((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8") for row in rows)
     counts = " and ".join(f"{len(rows)} {name}" for name, rows in splits.items())
     print(f"wrote {counts} {what} to {folder}")
 
