@@ -14,6 +14,9 @@ import sys
 import pytest
 
 from tests.conftest import TINY_MARIAN, write_recipe
+from tfhf import distribution
+from tfhf.errors import TfhfError
+from tfhf.recipe import Runtime, Train
 
 NO_DROPOUT = repr({**TINY_MARIAN, "dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0})
 # Replicas sum their gradients in another order than one device does: float32 rounding only.
@@ -125,10 +128,56 @@ def test_multiworker_without_tf_config_is_refused(tmp_path, recipe):
     "settings, expected",
     [
         (["train.global_batch_size=15"], "train.global_batch_size=15 cannot be split evenly between 2 replicas"),
-        (["train.batch_size=100"], "fewer than the batch of 200 (one step over all replicas; train.batch_size=100"),
+        (
+            ["train.batch_size=100"],
+            "fewer than one step's 200 examples over all replicas (train.batch_size=100 is per replica)",
+        ),
     ],
 )
 def test_bad_batch_sizes_are_refused_before_the_strategy_starts(tmp_path, recipe, settings, expected):
     result = tfhf_process(recipe, tmp_path / "out", "runtime.strategy=mirrored", "runtime.cpu_devices=2", *settings)
     assert expected in one_line_error(result)
     assert "== Runtime" not in result.stdout
+
+
+@pytest.mark.parametrize(
+    "tf_config, workers, index, chief",
+    [
+        ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 0}}, 2, 0, True),
+        ({"cluster": {"worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 1}}, 2, 1, False),
+        ({"cluster": {"chief": ["c:1"], "worker": ["a:1", "b:1"]}, "task": {"type": "chief", "index": 0}}, 3, 0, True),
+        (
+            {"cluster": {"chief": ["c:1"], "worker": ["a:1", "b:1"]}, "task": {"type": "worker", "index": 0}},
+            3,
+            1,
+            False,
+        ),
+    ],
+)
+def test_the_plan_reads_workers_and_the_chief_from_tf_config(monkeypatch, tf_config, workers, index, chief):
+    monkeypatch.setenv("TF_CONFIG", json.dumps(tf_config))
+    planned = distribution.plan(Runtime(strategy="multiworker", cpu_devices=2))
+    assert (planned.workers, planned.worker_index, planned.is_chief) == (workers, index, chief)
+    assert planned.replicas == 2 * workers
+
+
+@pytest.mark.parametrize(
+    "raw",
+    [
+        "not json",
+        '{"cluster": {"worker": ["a:1"]}}',
+        '{"cluster": {"worker": ["a:1"]}, "task": {"type": "worker", "index": 3}}',
+    ],
+)
+def test_a_broken_tf_config_is_named(monkeypatch, raw):
+    monkeypatch.setenv("TF_CONFIG", raw)
+    with pytest.raises(TfhfError, match="TF_CONFIG is not a valid cluster description"):
+        distribution.plan(Runtime(strategy="multiworker", cpu_devices=2))
+
+
+def test_the_global_batch_is_per_replica_batches_or_an_even_split():
+    planned = distribution.Plan("mirrored", 4)
+    assert planned.global_batch(Train(batch_size=8)) == 32
+    assert planned.global_batch(Train(batch_size=8, global_batch_size=12)) == 12
+    with pytest.raises(TfhfError, match="global_batch_size=10 cannot be split evenly between 4 replicas"):
+        planned.global_batch(Train(global_batch_size=10))

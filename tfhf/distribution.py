@@ -21,12 +21,10 @@ from pathlib import Path
 
 from tfhf.errors import TfhfError
 
-STRATEGIES = ("auto", "default", "mirrored", "multiworker", "tpu")
-
 
 @dataclass(frozen=True)
 class Plan:
-    strategy: str  # one of STRATEGIES except auto
+    strategy: str  # default, mirrored, multiworker or tpu (auto resolved)
     replicas: int | None  # None: known once the TPU is connected
     workers: int = 1
     worker_index: int = 0  # the chief, if TF_CONFIG names one, is worker 0
@@ -50,7 +48,7 @@ class Plan:
 
 
 def tpu_address():
-    """The address of a reachable TPU ('' for a TPU VM's own chips), or None when there is none."""
+    """The address of a reachable TPU ('local' for a TPU VM's own chips), or None when there is none."""
     if os.environ.get("COLAB_TPU_ADDR"):  # Colab's TPU nodes
         return "grpc://" + os.environ["COLAB_TPU_ADDR"]
     if os.environ.get("TPU_NAME"):

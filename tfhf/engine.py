@@ -131,19 +131,20 @@ def _run(recipe, task, planned, output_dir, log, restart, requests):
         progress, steps_per_epoch, save_checkpoint, store.latest, recipe.train.checkpoint_every, requests
     )
     requests.training = True
-    fit_epochs(
-        model,
-        tokenized["train"],
-        task.collator(tokenizer, model, data),
-        batch_size,
-        recipe.train.epochs,
-        recipe.train.seed,
-        callbacks=[each_epoch, monitor] if each_epoch else [monitor],  # evaluate before the epoch's checkpoint
-        progress=progress,
-        verbose=1 if sys.stdout.isatty() else 2,
-        buckets=buckets,
-        static_shapes=planned.strategy == "tpu",
-    )
+    with strategy.scope():  # the input pipelines too, as tf.distribute asks
+        fit_epochs(
+            model,
+            tokenized["train"],
+            task.collator(tokenizer, model, data),
+            batch_size,
+            recipe.train.epochs,
+            recipe.train.seed,
+            callbacks=[each_epoch, monitor] if each_epoch else [monitor],  # evaluate before the epoch's checkpoint
+            progress=progress,
+            verbose=1 if sys.stdout.isatty() else 2,
+            buckets=buckets,
+            static_shapes=planned.strategy == "tpu",
+        )
     requests.training = False
     seconds = max(progress.seconds, 1e-9)
     samples = total_steps * batch_size
@@ -232,16 +233,15 @@ def tokenize(recipe, task, raw, log, saved_tokenizer=None):
 
 def check_batch_fits(train_split, batch_size, train):
     """Refuses a step (`batch_size` examples over all replicas) larger than the training split."""
-    if len(train_split) < batch_size:
-        per_replica = (
-            ""
-            if batch_size == train.batch_size
-            else f" (one step over all replicas; train.batch_size={train.batch_size} is per replica)"
+    if len(train_split) >= batch_size:
+        return
+    if batch_size == train.batch_size:
+        step = f"train.batch_size={batch_size}"
+    else:
+        step = (
+            f"one step's {batch_size} examples over all replicas (train.batch_size={train.batch_size} is per replica)"
         )
-        raise TfhfError(
-            f"the training split has {len(train_split)} examples after preprocessing, "
-            f"fewer than the batch of {batch_size}{per_replica}"
-        )
+    raise TfhfError(f"the training split has {len(train_split)} examples after preprocessing, fewer than {step}")
 
 
 def build(recipe, task, tokenizer, log, new_tokenizer):
