@@ -14,7 +14,19 @@ def fail(message):
     sys.exit(2)
 
 
-@click.group()
+class OneLineErrors(click.Group):
+    """Click's usage errors (an unknown option, a missing argument) as one line and exit 2, like tfhf's own."""
+
+    def main(self, *args, **kwargs):
+        try:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        except click.ClickException as error:
+            fail(error.format_message())
+        except click.exceptions.Abort:
+            sys.exit(1)
+
+
+@click.group(cls=OneLineErrors)
 @click.version_option(package_name="tfhf")
 def main():
     """tfhf: train Hugging Face models with Keras/TensorFlow from a recipe file."""
@@ -120,6 +132,57 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
         fail(error)
     click.echo("\n" + benchmark.table(results))
     click.echo(f"\nresults: {output}")
+
+
+@main.command()
+@click.argument("model", metavar="MODEL_OR_RUN_DIR")
+@click.argument("texts", nargs=-1)
+@click.option("--file", "text_file", type=click.Path(dir_okay=False, path_type=Path), help="Texts, one per line.")
+@click.option("--context", help="Question answering: the text answers are taken from.")
+@click.option("--task", help="The pipeline task, when neither recipe.json nor the config tells it.")
+@click.option("--num-beams", type=int, help="Beam search with this many beams (1: greedy).")
+@click.option("--do-sample", is_flag=True, default=None, help="Sample instead of picking the likeliest token.")
+@click.option("--temperature", type=float, help="Sampling: below 1 sharpens, above 1 flattens the distribution.")
+@click.option("--top-k", type=int, help="Sampling: keep the k likeliest tokens. Fill-mask: fills shown (5).")
+@click.option("--top-p", type=float, help="Sampling: keep the smallest set of tokens with this much probability.")
+@click.option("--num-return-sequences", type=int, help="Outputs per input (at most --num-beams with beam search).")
+@click.option("--max-new-tokens", type=int, help="Longest output, in tokens.")
+@click.option("--repetition-penalty", type=float, help="Above 1 discourages repeating tokens.")
+@click.option("--no-repeat-ngram-size", type=int, help="Never repeat an n-gram of this size.")
+@click.option("--seed", type=int, help="Seed for sampling: the same seed gives the same samples.")
+def predict(model, texts, text_file, context, task, seed, **options):
+    """Run a trained model on TEXTS (or --file, or standard input); print one JSON line per text.
+
+    MODEL_OR_RUN_DIR is a tfhf run's output directory, a saved checkpoint folder or a Hub id.
+    """
+    import json
+
+    try:
+        texts = list(texts) or read_texts(text_file)
+        from tfhf.predict import Predictor  # heavy: TensorFlow, transformers
+
+        results = Predictor(model, task=task)(texts, context=context, seed=seed, **options)
+    except TfhfError as error:
+        fail(error)
+    for result in results:
+        click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def read_texts(text_file):
+    """Texts from --file or, without one, standard input: one per non-empty line."""
+    if text_file:
+        try:
+            lines = text_file.read_text(encoding="utf-8").splitlines()
+        except (OSError, UnicodeDecodeError) as error:
+            raise TfhfError(f"cannot read --file {text_file}: {getattr(error, 'strerror', None) or error}") from None
+    elif sys.stdin.isatty():
+        raise TfhfError("no texts: give them as arguments, with --file, or on standard input")
+    else:
+        lines = sys.stdin.read().splitlines()
+    texts = [line for line in lines if line.strip()]
+    if not texts:
+        raise TfhfError(f"no texts in {text_file or 'standard input'}")
+    return texts
 
 
 @main.command("keys")

@@ -1,0 +1,145 @@
+"""`tfhf predict`: every task from a locally saved checkpoint, a run directory, generation options, bad input."""
+
+import itertools
+import json
+
+import pytest
+from click.testing import CliRunner
+
+from tests.conftest import TINY_MARIAN, sample_pairs
+from tfhf.cli import main
+from tfhf.model_loading import build_model
+from tfhf.tasks import TASKS
+from tfhf.tokenizer_training import train_tokenizer
+
+TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
+TINY_GPT2 = {"model_type": "gpt2", "n_embd": 16, "n_layer": 1, "n_head": 2, "n_positions": 128}
+CONTEXT = "The bakery on Mill Street was founded in 1902 by Ada Winter, who had learned the trade in the capital."
+
+# task -> (architecture, head settings, the arguments of one prediction, what each result holds)
+CASES = {
+    "text-classification": (TINY_DISTILBERT, {"id2label": {0: "sad", 1: "happy"}}, ["So happy today!"], "labels"),
+    "token-classification": (
+        TINY_DISTILBERT, {"id2label": {0: "O", 1: "B-PER", 2: "I-PER"}}, ["Ada Winter lives in Carrow."], "entities",
+    ),
+    "question-answering": (TINY_DISTILBERT, {}, ["Who founded the bakery?", "--context", CONTEXT], "answer"),
+    "fill-mask": (TINY_DISTILBERT, {}, ["The file is [MASK] now.", "--top-k", "3"], "fills"),
+    "text-generation": (TINY_GPT2, {}, ["Open the", "--max-new-tokens", "5"], "outputs"),
+    "translation": (TINY_MARIAN, {}, ["Open the file", "--max-new-tokens", "5"], "outputs"),
+}  # fmt: skip
+
+
+def save_checkpoint(folder, task_name, architecture, head):
+    """A freshly initialised model of `task_name` with a tokenizer trained on the bundled pairs, as a folder."""
+    task = TASKS[task_name]
+    texts = [text for pair in sample_pairs(300) for text in pair.values()]
+    tokenizer = train_tokenizer(iter(texts), vocab_size=300, style=task.tokenizer_style)
+    model = build_model(task.model_class, {**architecture, **head}, **task.special_token_ids(tokenizer))
+    model.build_in_name_scope()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def predict(*args, input=None):
+    return CliRunner().invoke(main, ["predict", *map(str, args)], input=input)
+
+
+def json_lines(result):
+    assert result.exit_code == 0, result.output[-3000:]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+@pytest.mark.parametrize("task_name", list(CASES))
+def test_each_task_predicts_from_a_saved_checkpoint_and_infers_its_task(tmp_path, task_name):
+    architecture, head, arguments, key = CASES[task_name]
+    folder = save_checkpoint(tmp_path / "model", task_name, architecture, head)
+    [result] = json_lines(predict(folder, *arguments))
+    assert key in result
+    if task_name == "text-classification":
+        assert {item["label"] for item in result["labels"]} == {"sad", "happy"}
+        assert sum(item["score"] for item in result["labels"]) == pytest.approx(1, abs=1e-3)
+    if task_name == "question-answering":
+        assert CONTEXT[result["start"] : result["end"]] == result["answer"]
+    if task_name == "fill-mask":
+        assert len(result["fills"]) == 3
+    if task_name == "token-classification":
+        for entity in result["entities"]:
+            assert entity["entity_group"] == "PER" and set(entity) == {"entity_group", "score", "word", "start", "end"}
+
+
+@pytest.fixture(scope="module")
+def translation_run(tmp_path_factory):
+    """The output directory of a shrunk translation run (recipe.json names the task)."""
+    from tests.conftest import write_recipe
+
+    folder = tmp_path_factory.mktemp("run")
+    pairs = folder / "pairs.jsonl"
+    pairs.write_text("".join(json.dumps(pair, ensure_ascii=False) + "\n" for pair in sample_pairs(120)))
+    out = folder / "out"
+    result = CliRunner().invoke(main, ["run", str(write_recipe(folder, pairs)), "--output-dir", str(out)])
+    assert result.exit_code == 0, result.output[-3000:]
+    return out
+
+
+@pytest.mark.parametrize(
+    "options, outputs",
+    [
+        ([], 1),  # greedy, the run's generate settings
+        (["--num-beams", "3", "--num-return-sequences", "2"], 2),
+        (["--do-sample", "--temperature", "0.7", "--top-k", "20", "--seed", "3"], 1),
+        (["--do-sample", "--top-p", "0.9", "--num-return-sequences", "2", "--seed", "3"], 2),
+        (["--repetition-penalty", "1.3", "--no-repeat-ngram-size", "2"], 1),
+    ],
+)
+def test_generation_strategies_on_a_run_directory(translation_run, options, outputs):
+    results = json_lines(predict(translation_run, "Open the file", "Save the document", *options))
+    assert [result["input"] for result in results] == ["Open the file", "Save the document"]
+    assert all(len(result["outputs"]) == outputs for result in results)
+    if "--seed" in options:  # seeded sampling repeats
+        assert json_lines(predict(translation_run, "Open the file", "Save the document", *options)) == results
+
+
+def test_no_repeat_ngram_size_keeps_bigrams_unique(translation_run):
+    [result] = json_lines(
+        predict(translation_run, "Open the file", "--no-repeat-ngram-size", "2", "--max-new-tokens", "16")
+    )
+    from transformers import AutoTokenizer
+
+    tokens = AutoTokenizer.from_pretrained(translation_run)(result["outputs"][0], add_special_tokens=False)["input_ids"]
+    bigrams = list(itertools.pairwise(tokens))
+    assert len(bigrams) == len(set(bigrams))
+
+
+def test_texts_come_from_a_file_or_standard_input(tmp_path, translation_run):
+    texts = tmp_path / "texts.txt"
+    texts.write_text("Open the file\n\nSave the document\n")
+    from_file = json_lines(predict(translation_run, "--file", texts))
+    from_stdin = json_lines(predict(translation_run, input="Open the file\nSave the document\n"))
+    assert [r["input"] for r in from_file] == [r["input"] for r in from_stdin] == ["Open the file", "Save the document"]
+    assert from_file == from_stdin
+
+
+def one_line_error(result):
+    assert result.exit_code == 2, result.output[-2000:]
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("tfhf: error: "), result.stderr
+    return lines[0]
+
+
+def test_bad_input_is_one_line_exit_2(tmp_path, translation_run):
+    (tmp_path / "empty").mkdir()
+    assert "input 1 is empty" in one_line_error(predict(translation_run, "  "))
+    assert "No such option '--bogus'" in one_line_error(predict(translation_run, "Open", "--bogus"))
+    assert "has no config.json" in one_line_error(predict(tmp_path / "empty", "Open"))
+    assert "--temperature applies to sampling" in one_line_error(predict(translation_run, "Open", "--temperature", "2"))
+    assert "no texts in" in one_line_error(predict(translation_run, input="\n\n"))
+
+
+def test_task_specific_mistakes_are_named(tmp_path):
+    qa = save_checkpoint(tmp_path / "qa", "question-answering", TINY_DISTILBERT, {})
+    assert "needs --context" in one_line_error(predict(qa, "Who founded the bakery?"))
+    fill = save_checkpoint(tmp_path / "fill", "fill-mask", TINY_DISTILBERT, {})
+    assert "needs the mask token [MASK]" in one_line_error(predict(fill, "No mask here."))
+    classifier = save_checkpoint(tmp_path / "cls", "text-classification", TINY_DISTILBERT, {})
+    assert "takes no generation options" in one_line_error(predict(classifier, "Hi", "--num-beams", "2"))
