@@ -143,3 +143,14 @@ def test_task_specific_mistakes_are_named(tmp_path):
     assert "needs the mask token [MASK]" in one_line_error(predict(fill, "No mask here."))
     classifier = save_checkpoint(tmp_path / "cls", "text-classification", TINY_DISTILBERT, {})
     assert "takes no generation options" in one_line_error(predict(classifier, "Hi", "--num-beams", "2"))
+
+
+def test_xla_generation_matches_eager_and_refuses_what_xla_cannot_run(translation_run):
+    texts = ["Open the file", "Save the document now please"]
+    assert json_lines(predict(translation_run, *texts, "--xla")) == json_lines(predict(translation_run, *texts))
+    sampled = ["--xla", "--do-sample", "--top-k", "20", "--seed", "5"]
+    assert json_lines(predict(translation_run, *texts, *sampled)) == json_lines(
+        predict(translation_run, *texts, *sampled)
+    )
+    error = one_line_error(predict(translation_run, "Open", "--xla", "--no-repeat-ngram-size", "2"))
+    assert "--no-repeat-ngram-size is not supported under XLA" in error

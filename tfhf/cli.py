@@ -150,7 +150,8 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
 @click.option("--repetition-penalty", type=float, help="Above 1 discourages repeating tokens.")
 @click.option("--no-repeat-ngram-size", type=int, help="Never repeat an n-gram of this size.")
 @click.option("--seed", type=int, help="Seed for sampling: the same seed gives the same samples.")
-def predict(model, texts, text_file, context, task, seed, **options):
+@click.option("--xla", is_flag=True, help="Compile generation with XLA (faster for many texts; fewer options).")
+def predict(model, texts, text_file, context, task, seed, xla, **options):
     """Run a trained model on TEXTS (or --file, or standard input); print one JSON line per text.
 
     MODEL_OR_RUN_DIR is a tfhf run's output directory, a saved checkpoint folder or a Hub id.
@@ -161,7 +162,7 @@ def predict(model, texts, text_file, context, task, seed, **options):
         texts = list(texts) or read_texts(text_file)
         from tfhf.predict import Predictor  # heavy: TensorFlow, transformers
 
-        results = Predictor(model, task=task)(texts, context=context, seed=seed, **options)
+        results = Predictor(model, task=task)(texts, context=context, seed=seed, xla=xla, **options)
     except TfhfError as error:
         fail(error)
     for result in results:

@@ -10,7 +10,10 @@ entities, an answer with start/end/score, mask fills, or generated texts.
 Generation (translation, summarization, text2text-generation, text-generation) takes the
 options users know from `generate`: greedy by default, `num_beams`, sampling (`do_sample`
 with `temperature`, `top_k`, `top_p`; `seed` makes it repeat), `num_return_sequences`,
-`max_new_tokens`, `repetition_penalty`, `no_repeat_ngram_size`.
+`max_new_tokens`, `repetition_penalty`, `no_repeat_ngram_size`. The pipeline runs
+`generate` eagerly; `xla=True` compiles it instead (tfhf.generation: one program per
+input length bucket, much faster for many inputs), and refuses the options XLA cannot
+run, naming them. Sampling under XLA is stateless, seeded by `seed` (0 if not given).
 """
 
 import json
@@ -30,10 +33,11 @@ ARCHITECTURE_TASKS = (
     ("MTModel", "text2text-generation"),
 )
 GENERATING_TASKS = ("translation", "summarization", "text2text-generation", "text-generation")
-GENERATION_OPTIONS = (
-    "num_beams", "do_sample", "temperature", "top_k", "top_p", "num_return_sequences",
-    "max_new_tokens", "repetition_penalty", "no_repeat_ngram_size",
-)  # fmt: skip
+# what TensorFlow's generate cannot do inside an XLA program
+XLA_UNSUPPORTED = {
+    "no_repeat_ngram_size": "is not supported under XLA (TensorFlow implements it for eager execution only)",
+    "num_return_sequences": "is not supported with --xla here (one output per input)",
+}
 
 
 def saved_recipe(model_path):
@@ -87,8 +91,10 @@ class Predictor:
         self.pipeline = pipeline(self.task, model=self.model, tokenizer=self.tokenizer, framework="tf", dtype=None)
         self.defaults = run_defaults(saved_recipe(model_path) or {})
 
-    def __call__(self, texts, context=None, seed=None, **options):
+    def __call__(self, texts, context=None, seed=None, xla=False, **options):
         options = {key: value for key, value in options.items() if value is not None}
+        if xla and self.task not in GENERATING_TASKS:
+            raise TfhfError(f"--xla compiles generation; {self.task} does not generate")
         for index, text in enumerate(texts):
             if not text.strip():
                 raise TfhfError(f"input {index + 1} is empty: give some text")
@@ -96,6 +102,8 @@ class Predictor:
             return [self._answer(question, context) for question in texts]
         if self.task == "fill-mask":
             return [self._fill(text, options) for text in texts]
+        if self.task in GENERATING_TASKS and xla:
+            return self._generate_with_xla(texts, seed, options)
         if self.task in GENERATING_TASKS:
             return [self._generate(text, seed, options) for text in texts]
         unused = sorted(options)
@@ -155,12 +163,9 @@ class Predictor:
     def _generate(self, text, seed, options):
         import tensorflow as tf
 
+        check_sampling_options(options)
         if options.get("do_sample") and seed is not None:
             tf.keras.utils.set_random_seed(seed)  # TF's generate samples from the global generator
-        if not options.get("do_sample"):
-            for key in ("temperature", "top_k", "top_p"):
-                if key in options:
-                    raise TfhfError(f"--{key.replace('_', '-')} applies to sampling: add --do-sample")
         key = "generated_text" if self.task == "text-generation" else f"{self.pipeline_output_key}_text"
         try:
             outputs = self.pipeline(text, **{**self.defaults["generation"], **options})
@@ -168,9 +173,39 @@ class Predictor:
             raise TfhfError(f"generation options {options}: {str(error).splitlines()[0]}") from None
         return {"input": text, "outputs": [output[key] for output in outputs]}
 
+    def _generate_with_xla(self, texts, seed, options):
+        """Generation compiled with XLA (tfhf.generation): one program per input length bucket."""
+        from tfhf.generation import XlaGenerator
+
+        check_sampling_options(options)
+        for key, reason in XLA_UNSUPPORTED.items():
+            if key in options:
+                raise TfhfError(f"--{key.replace('_', '-')} {reason}; drop --xla to use it")
+        options = {**self.defaults["generation"], **options}
+        if options.get("do_sample"):
+            options["seed"] = [seed or 0, 0]  # stateless sampling: random ops XLA can compile
+        sequences = [self.tokenizer(text)["input_ids"] for text in texts]
+        longest = max(len(ids) for ids in sequences)
+        generator = XlaGenerator(
+            self.model, self.tokenizer, buckets=[16, 32, 64, 128, longest], batch_size=len(texts), max_new_tokens=64
+        )
+        generator.options.update(options)
+        try:
+            outputs = generator.generate(sequences)
+        except (ValueError, NotImplementedError, TypeError) as error:
+            raise TfhfError(f"generation options {options} under XLA: {str(error).splitlines()[0]}") from None
+        return [{"input": text, "outputs": [output]} for text, output in zip(texts, outputs)]
+
     @property
     def pipeline_output_key(self):
         return {"translation": "translation", "summarization": "summary"}.get(self.task, "generated")
+
+
+def check_sampling_options(options):
+    if not options.get("do_sample"):
+        for key in ("temperature", "top_k", "top_p"):
+            if key in options:
+                raise TfhfError(f"--{key.replace('_', '-')} applies to sampling: add --do-sample")
 
 
 def run_defaults(recipe):
