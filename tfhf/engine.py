@@ -22,6 +22,7 @@ from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
+import tensorflow as tf
 from transformers import create_optimizer
 
 from tfhf import distribution, doctor, precision, resume, runtime
@@ -29,7 +30,9 @@ from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
+from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.length_buckets import LengthBuckets
+from tfhf.model_card import write_model_card
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.recipe import summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
@@ -39,6 +42,8 @@ from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
 from tfhf.training import Progress, TrainingMonitor, epoch_batches, fit_epochs
+
+TENSORBOARD_LOGS = "logs"  # TensorBoard's folder: in checkpoints/ while training, then in the output directory
 
 
 def run(recipe, output_dir, log=print, restart=False):
@@ -51,6 +56,7 @@ def run(recipe, output_dir, log=print, restart=False):
     """
     task = checked_task(recipe, log)
     planned = distribution.plan(recipe.runtime)
+    hub_token = push_token(recipe, planned)  # a missing token stops the run now, not after training
     if planned.replicas:  # refused before any strategy starts; a TPU's replicas are known once it is connected
         planned.global_batch(recipe.train)
     output_dir = Path(output_dir)
@@ -59,13 +65,13 @@ def run(recipe, output_dir, log=print, restart=False):
         log(f"worker {planned.worker_index} is not the chief: its files go to {output_dir}, removed at the end")
     resume.check_output_dir(output_dir, task.name)
     with stop_requests() as requests:
-        metrics = _run(recipe, task, planned, output_dir, log, restart, requests)
+        metrics = _run(recipe, task, planned, output_dir, log, restart, requests, hub_token)
     if not planned.is_chief:
         shutil.rmtree(output_dir, ignore_errors=True)
     return metrics
 
 
-def _run(recipe, task, planned, output_dir, log, restart, requests):
+def _run(recipe, task, planned, output_dir, log, restart, requests, hub_token):
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
@@ -126,10 +132,29 @@ def _run(recipe, task, planned, output_dir, log, restart, requests):
             progress.global_step, state, checkpoint_state, each_epoch.best_weights if each_epoch else None
         )
 
+    card_name = recipe.hub.repo_id or output_dir.name
+
+    def save_snapshot(folder):
+        """Model, tokenizer and model card as they are now: what a push during training sends."""
+        model.save_pretrained(folder)
+        tokenizer.save_pretrained(folder)
+        scores = {
+            **metrics,
+            "train": {"loss": progress.epoch_losses},
+            "epochs": each_epoch.scores if each_epoch else [],
+        }
+        write_model_card(folder, recipe_dict, scores, task.headline, card_name)
+
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
     monitor = TrainingMonitor(
         progress, steps_per_epoch, save_checkpoint, store.latest, recipe.train.checkpoint_every, requests
     )
+    callbacks = [each_epoch, monitor] if each_epoch else [monitor]  # evaluate before the epoch's checkpoint
+    callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False))
+    pusher = None
+    if hub_token:
+        pusher = HubPusher(recipe.hub.repo_id, hub_token, log, private=recipe.hub.private)
+        callbacks.append(HubPushCallback(pusher, save_snapshot, progress, recipe.hub.every_steps))
     requests.training = True
     with strategy.scope():  # the input pipelines too, as tf.distribute asks
         fit_epochs(
@@ -139,7 +164,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests):
             batch_size,
             recipe.train.epochs,
             recipe.train.seed,
-            callbacks=[each_epoch, monitor] if each_epoch else [monitor],  # evaluate before the epoch's checkpoint
+            callbacks=callbacks,
             progress=progress,
             verbose=1 if sys.stdout.isatty() else 2,
             buckets=buckets,
@@ -180,7 +205,23 @@ def _run(recipe, task, planned, output_dir, log, restart, requests):
         write_json(staging / "recipe.json", recipe.to_dict())
         write_json(staging / "metrics.json", metrics)
         write_jsonl(staging / "predictions.jsonl", examples)
+        write_model_card(staging, recipe.to_dict(), metrics, task.headline, card_name)
+        if (checkpoints / TENSORBOARD_LOGS).is_dir():
+            shutil.copytree(checkpoints / TENSORBOARD_LOGS, staging / TENSORBOARD_LOGS)
+    if pusher:
+        banner(log, f"Pushing to the Hub: {recipe.hub.repo_id}")
+        pushed = pusher.push_and_wait(output_dir, "End of training")
+        pusher.close()
+        metrics_note = "" if pushed else "; the run is complete on disk, push it again with the same command"
+        log(f"final push {'done' if pushed else 'failed'}{metrics_note}")
     return metrics
+
+
+def push_token(recipe, planned):
+    """The Hub token when this process pushes (hub.repo_id set, chief worker), else None."""
+    if not recipe.hub.repo_id or not planned.is_chief:
+        return None
+    return hub_token()
 
 
 def diagnose(recipe, log=print):

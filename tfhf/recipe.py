@@ -254,6 +254,19 @@ class Runtime:
 
 
 @dataclass
+class Hub:
+    """Pushing the run to the Hugging Face Hub while it trains (the course's PushToHubCallback)."""
+
+    repo_id: str | None = setting(
+        None,
+        "Model repo to push to, e.g. 'user/marian-finetuned-kde4-en-to-fr'; created if needed. None: no push. "
+        "The token comes from HF_TOKEN or `huggingface-cli login`, and is never written anywhere.",
+    )
+    every_steps: int = setting(0, "Also push every this many steps (0: at each epoch's end and at the end).")
+    private: bool = setting(False, "Create the repo as private.")
+
+
+@dataclass
 class Output:
     """Where the run's results go."""
 
@@ -272,6 +285,7 @@ class Recipe:
     generate: Generate = field(default_factory=Generate)
     runtime: Runtime = field(default_factory=Runtime)
     output: Output = field(default_factory=Output)
+    hub: Hub = field(default_factory=Hub)
 
     def to_dict(self):
         return {"task": self.task, **{part: dataclasses.asdict(getattr(self, part)) for part in _part_names(self)}}

@@ -17,6 +17,7 @@ AT_LEAST_ZERO = (
     "runtime.op_threads",
     "runtime.cpu_devices",
     "train.global_batch_size",
+    "hub.every_steps",
     "train.weight_decay",
     "data.stride",
 )

@@ -1,0 +1,78 @@
+"""Pushing to the Hub during training, against a loopback server: what arrives, what never leaks, what survives."""
+
+import json
+import os
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+from tests.conftest import write_recipe
+from tests.fake_hub import FakeHub
+
+CANARY = "hf_canaryTOKEN1234567890abcdefXYZ"
+EXPECTED_FILES = {"config.json", "tf_model.h5", "tokenizer.json", "tokenizer_config.json", "README.md"}
+
+
+@pytest.fixture
+def hub():
+    server = FakeHub()
+    yield server
+    server.stop()
+
+
+def start_run(tmp_path, pairs_file, hub_url, epochs):
+    recipe = write_recipe(tmp_path, pairs_file, epochs=epochs)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    # HF_ENDPOINT is read when huggingface_hub is imported: hence a process of its own
+    env.update({"HF_ENDPOINT": hub_url, "HF_TOKEN": CANARY, "HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf")})
+    args = [sys.executable, "-m", "tfhf.cli", "run", str(recipe), "--output-dir", str(tmp_path / "out")]
+    args += ["--set", "hub.repo_id='me/tiny-marian'", "--set", "eval.each_epoch=True"]
+    return subprocess.Popen(args, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def files_containing(folder, secret):
+    return [path for path in folder.rglob("*") if path.is_file() and secret.encode() in path.read_bytes()]
+
+
+def test_each_epoch_and_the_end_are_pushed_and_the_token_appears_nowhere(tmp_path, pairs_file, hub):
+    run = start_run(tmp_path, pairs_file, hub.url, epochs=2)
+    stdout, stderr = run.communicate(timeout=600)
+    assert run.returncode == 0, stderr[-3000:]
+    assert hub.created == ["me/tiny-marian"]
+    summaries = [commit["summary"] for commit in hub.commits]
+    assert summaries == ["Training in progress, epoch 1", "Training in progress, epoch 2", "End of training"]
+    for commit in hub.commits:
+        assert EXPECTED_FILES <= set(commit["files"]), commit["files"].keys()
+        assert commit["repo"] == "me/tiny-marian"
+    final = hub.commits[-1]["files"]
+    assert json.loads(final["metrics.json"]) == json.loads((tmp_path / "out" / "metrics.json").read_text())
+    # the token was used (it reached the server) and is nowhere else
+    assert any(headers.get("authorization") == f"Bearer {CANARY}" for _, _, headers, _ in hub.requests)
+    assert CANARY not in stdout and CANARY not in stderr
+    assert files_containing(tmp_path, CANARY) == []
+    assert not any(CANARY.encode() in body for _, _, _, body in hub.requests)
+
+
+def test_training_completes_when_the_hub_goes_away_mid_run(tmp_path, pairs_file, hub):
+    run = start_run(tmp_path, pairs_file, hub.url, epochs=3)
+
+    def stop_after_first_commit():
+        while not hub.commits and run.poll() is None:
+            time.sleep(0.05)
+        hub.stop()
+
+    watcher = threading.Thread(target=stop_after_first_commit)
+    watcher.start()
+    try:
+        stdout, stderr = run.communicate(timeout=600)
+    finally:
+        run.kill()
+        watcher.join()
+    assert run.returncode == 0, stderr[-3000:]
+    assert [commit["summary"] for commit in hub.commits] == ["Training in progress, epoch 1"]
+    assert "failed" in stdout and "final push failed" in stdout
+    assert (tmp_path / "out" / "metrics.json").exists()
+    assert CANARY not in stdout + stderr

@@ -1,0 +1,47 @@
+"""The model card of a finished run: Hub metadata that parses, the run's metrics, a real curves image."""
+
+import json
+
+from click.testing import CliRunner
+from huggingface_hub import ModelCard
+from PIL import Image
+
+from tfhf.cli import main
+from tfhf.model_card import card_text
+
+
+def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
+    out = tmp_path / "out"
+    args = ["run", str(tiny_recipe_file), "--output-dir", str(out), "--set", "eval.each_epoch=True"]
+    result = CliRunner().invoke(main, args + ["--set", "train.epochs=2"])
+    assert result.exit_code == 0, result.output[-3000:]
+    metrics = json.loads((out / "metrics.json").read_text())
+
+    card = ModelCard.load(out / "README.md")  # huggingface_hub's own parser of the YAML front matter
+    assert card.data.pipeline_tag == "translation" and card.data.library_name == "transformers"
+    [result] = card.data.eval_results
+    assert (result.task_type, result.metric_type, result.metric_value) == (
+        "translation",
+        "bleu",
+        metrics["after"]["bleu"],
+    )
+    assert f"| bleu | {round(metrics['before']['bleu'], 4)} | {round(metrics['after']['bleu'], 4)} |" in card.text
+    assert "`train.learning_rate`: `0.001`" in card.text
+
+    with Image.open(out / "training_curves.png") as image:
+        assert image.format == "PNG" and image.size[0] > 100
+        image.verify()
+    assert any((out / "logs").rglob("events.out.tfevents.*"))  # TensorBoard logs of the run
+
+
+def test_a_fine_tuned_hub_model_names_its_base_model_and_dataset():
+    recipe = {
+        "task": "translation",
+        "model": {"checkpoint": "Helsinki-NLP/opus-mt-en-fr", "config": {}},
+        "data": {"path": "kde4"},
+        "train": {"epochs": 3},
+    }
+    text = card_text(recipe, {"after": {"bleu": 52.9, "eval_seconds": 3.0}}, "bleu", "me/marian-kde4", False)
+    card = ModelCard(text)
+    assert card.data.base_model == "Helsinki-NLP/opus-mt-en-fr" and card.data.datasets == ["kde4"]
+    assert [(r.metric_type, r.metric_value) for r in card.data.eval_results] == [("bleu", 52.9)]  # no timings

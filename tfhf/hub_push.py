@@ -1,0 +1,118 @@
+"""Pushing a run to the Hugging Face Hub while it trains, as the course's PushToHubCallback does.
+
+At each epoch's end (and every `hub.every_steps` steps) the model, tokenizer and model
+card are saved to a temporary snapshot folder, which a background thread commits to the
+repo through the Hub's HTTP commit API (huggingface_hub's HfApi: no git, no git-lfs, so
+the token is never put in a git remote). Training does not wait for the upload; when a
+push is still running at the next save, that save is not pushed (the one after carries
+newer weights anyway). The final push, of the finished output directory, is waited for.
+
+A failed push (network, server, permissions) is reported in one line and the next save
+pushes again; it never stops training. The token comes from the usual places (HF_TOKEN,
+the `huggingface-cli login` file). It is only ever handed to HfApi: error messages are
+scrubbed of it before they are printed, and nothing tfhf writes contains it.
+"""
+
+import shutil
+import tempfile
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import tensorflow as tf
+
+from tfhf.errors import TfhfError
+
+
+def hub_token():
+    """The Hub token from HF_TOKEN or the login file; a one-line error when there is none."""
+    from huggingface_hub import get_token
+
+    token = get_token()
+    if not token:
+        raise TfhfError("hub.repo_id is set but no Hub token was found: set HF_TOKEN or run `huggingface-cli login`")
+    return token
+
+
+class HubPusher:
+    """Commits folders to one Hub model repo, one at a time, in a background thread."""
+
+    def __init__(self, repo_id, token, log, private=False):
+        from huggingface_hub import HfApi
+
+        self.repo_id = repo_id
+        self._token = token
+        self._api = HfApi(token=token)  # the endpoint comes from HF_ENDPOINT, as everywhere in huggingface_hub
+        self._private = private
+        self._log = log
+        self._thread = ThreadPoolExecutor(max_workers=1, thread_name_prefix="hub-push")
+        self._running = None
+        self._repo_ready = False
+        self.pushed = []  # commit messages of the pushes that succeeded
+        self.failed = []  # (commit message, reason) of those that did not
+
+    def push_in_background(self, folder, message, remove_after=False):
+        """Starts committing `folder`; returns False (and removes it, if asked) when a push is still running."""
+        if self._running is not None and not self._running.done():
+            self._log(f"hub: {message!r} not pushed: the previous push is still uploading (the next save will be)")
+            if remove_after:
+                shutil.rmtree(folder, ignore_errors=True)
+            return False
+        self._running = self._thread.submit(self._push, folder, message, remove_after)
+        return True
+
+    def push_and_wait(self, folder, message):
+        """Waits for a running push, then commits `folder` and waits for it; returns True if it succeeded."""
+        self.wait()
+        return self._thread.submit(self._push, folder, message, False).result()
+
+    def wait(self):
+        if self._running is not None:
+            self._running.result()
+
+    def close(self):
+        self._thread.shutdown(wait=True)
+
+    def _push(self, folder, message, remove_after):
+        try:
+            if not self._repo_ready:
+                self._api.create_repo(self.repo_id, private=self._private, exist_ok=True)
+                self._repo_ready = True
+            self._api.upload_folder(repo_id=self.repo_id, folder_path=str(folder), commit_message=message)
+        except Exception as error:  # noqa: BLE001 -- any failure of a push is reported, never raised into training
+            reason = self._scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
+            self.failed.append((message, reason))
+            self._log(f"hub: push {message!r} to {self.repo_id} failed ({reason}); the next save pushes again")
+            return False
+        finally:
+            if remove_after:
+                shutil.rmtree(folder, ignore_errors=True)
+        self.pushed.append(message)
+        self._log(f"hub: pushed {message!r} to {self.repo_id}")
+        return True
+
+    def _scrub(self, text):
+        return text.replace(self._token, "<token>") if self._token else text
+
+
+class HubPushCallback(tf.keras.callbacks.Callback):
+    """Snapshots the run (`save_snapshot(folder)`) and pushes it at each epoch's end and every `every_steps` steps."""
+
+    def __init__(self, pusher, save_snapshot, progress, every_steps=0):
+        super().__init__()
+        self.pusher = pusher
+        self.save_snapshot = save_snapshot
+        self.progress = progress  # tfhf.training.Progress: global_step counts across resumed processes
+        self.every_steps = every_steps
+
+    def on_train_batch_end(self, batch, logs=None):
+        step = self.progress.global_step
+        if self.every_steps and step % self.every_steps == 0:
+            self._push(f"Training in progress, step {step}")
+
+    def on_epoch_end(self, epoch, logs=None):
+        self._push(f"Training in progress, epoch {epoch + 1}")
+
+    def _push(self, message):
+        folder = Path(tempfile.mkdtemp(prefix="tfhf-hub-"))
+        self.save_snapshot(folder)
+        self.pusher.push_in_background(folder, message, remove_after=True)

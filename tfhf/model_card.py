@@ -1,0 +1,116 @@
+"""The model card: README.md of a run's output directory and of its Hub repo.
+
+It opens with YAML front matter the Hub reads (pipeline_tag, library_name, base_model,
+datasets, model-index with the evaluation results), then says in words what was trained
+on what, shows the metrics before and after training, the training curves (an image
+drawn with matplotlib: loss per epoch, and the task metric per epoch when it was
+evaluated each epoch), the hyperparameters from the resolved recipe, and how to use it.
+Local paths (the bundled samples, a user's files) are shown by name only.
+"""
+
+import json
+from pathlib import Path
+
+CURVES_FILE = "training_curves.png"
+
+
+def write_model_card(folder, recipe, metrics, headline, name):
+    """Writes README.md (and the curves image, when there are curves) into `folder`."""
+    folder = Path(folder)
+    has_curves = bool(metrics.get("train", {}).get("loss"))
+    if has_curves:
+        draw_curves(folder / CURVES_FILE, metrics, headline)
+    (folder / "README.md").write_text(card_text(recipe, metrics, headline, name, has_curves), encoding="utf-8")
+
+
+def card_text(recipe, metrics, headline, name, has_curves):
+    task, model, data = recipe["task"], recipe["model"], recipe["data"]
+    dataset = hub_id(data.get("path"))
+    lines = ["---", "library_name: transformers", f"pipeline_tag: {task}", "tags:", "- tensorflow", "- tfhf"]
+    if hub_id(model.get("checkpoint")):
+        lines.append(f"base_model: {model['checkpoint']}")
+    if dataset:
+        lines += ["datasets:", f"- {dataset}"]
+    after = {key: value for key, value in metrics.get("after", {}).items() if is_metric(key, value)}
+    if after:
+        lines += ["model-index:", f"- name: {json.dumps(name)}", "  results:", "  - task:", f"      type: {task}"]
+        lines += ["    dataset:", f"      name: {json.dumps(shown_name(data.get('path')))}"]
+        lines += [f"      type: {json.dumps(dataset or shown_name(data.get('path')))}", "    metrics:"]
+        for key, value in after.items():
+            lines += [f"    - type: {key}", f"      value: {value}"]
+    lines.append("---")
+
+    if model.get("checkpoint"):
+        base = f"`{model['checkpoint']}` fine-tuned"
+    else:
+        base = f"A `{model['config'].get('model_type')}` model built from scratch and trained"
+    lines += [
+        "",
+        f"# {name}",
+        "",
+        f"{base} for {task} on `{shown_name(data.get('path'))}` with tfhf (Keras/TensorFlow).",
+        "",
+        "## Results",
+        "",
+        "| metric | before training | after training |",
+        "|---|---|---|",
+    ]
+    before = metrics.get("before", {})
+    for key, value in after.items():
+        previous = before.get(key)
+        lines.append(f"| {key} | {'' if previous is None else round(previous, 4)} | {round(value, 4)} |")
+    if has_curves:
+        lines += ["", "## Training curves", "", f"![training curves]({CURVES_FILE})"]
+    lines += ["", "## Hyperparameters", ""]
+    for part in ("train", "model", "data"):
+        for key, value in recipe.get(part, {}).items():
+            if value not in (None, (), [], {}) and not (part == "data" and key == "path"):
+                lines.append(f"- `{part}.{key}`: `{json.dumps(value)}`")
+    lines += [
+        "",
+        "## How to use",
+        "",
+        "```python",
+        "from transformers import pipeline",
+        "",
+        f'pipe = pipeline("{task}", model="{name}", framework="tf")',
+        "```",
+        "",
+    ]
+    return "\n".join(lines)
+
+
+def draw_curves(path, metrics, headline):
+    import matplotlib
+
+    matplotlib.use("Agg")  # files only: no display needed
+    import matplotlib.pyplot as plt
+
+    losses = metrics["train"]["loss"]
+    epochs = list(range(1, len(losses) + 1))
+    scores = [epoch.get(headline) for epoch in metrics.get("epochs", [])]
+    figure, axes = plt.subplots(1, 2 if any(s is not None for s in scores) else 1, figsize=(9, 3.5), squeeze=False)
+    axes[0][0].plot(epochs, losses, marker="o")
+    axes[0][0].set(title="training loss", xlabel="epoch", ylabel="loss")
+    if axes.shape[1] == 2:
+        axes[0][1].plot(range(1, len(scores) + 1), scores, marker="o", color="tab:green")
+        axes[0][1].set(title=f"validation {headline}", xlabel="epoch", ylabel=headline)
+    figure.tight_layout()
+    figure.savefig(path, dpi=80)
+    plt.close(figure)
+
+
+def is_metric(key, value):
+    timing = key.endswith("seconds") or key.startswith("xla_") or key in ("questions", "windows", "masked_tokens")
+    return isinstance(value, (int, float)) and not isinstance(value, bool) and not timing
+
+
+def hub_id(name):
+    """`name` when it looks like a Hub id ('kde4', 'user/repo'), None for local paths and nothing."""
+    if not name or name.startswith((".", "/", "~")) or Path(name).exists():
+        return None
+    return name
+
+
+def shown_name(path):
+    return hub_id(path) or (Path(path).name if path else "unknown data")
