@@ -91,3 +91,14 @@ def assert_repeats(run_dir, recipe_file):
     assert result.exit_code == 0, result.output
     first, second = (json.loads((d / "metrics.json").read_text()) for d in (Path(run_dir), again))
     assert without_timings(first) == without_timings(second)
+
+
+def predict_json(model_dir, *args):
+    """The JSON lines `tfhf predict MODEL_DIR ARGS...` prints (it must succeed)."""
+    from click.testing import CliRunner
+
+    from tfhf.cli import main
+
+    result = CliRunner().invoke(main, ["predict", str(model_dir), *map(str, args)])
+    assert result.exit_code == 0, result.output[-3000:]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]

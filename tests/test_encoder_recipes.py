@@ -7,7 +7,7 @@ import pytest
 from click.testing import CliRunner
 from transformers import AutoConfig
 
-from tests.conftest import assert_repeats, sample_pairs, without_timings
+from tests.conftest import assert_repeats, predict_json, sample_pairs, without_timings
 from tfhf.cli import main
 from tfhf.recipe import SAMPLES_DIR
 
@@ -66,6 +66,8 @@ def test_classification_keeps_the_best_epoch_and_saves_label_names(tmp_path):
     ]
     predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert predictions[0]["label"] in config.label2id and set(predictions[0]["scores"]) == set(config.label2id)
+    [predicted] = predict_json(out, "So happy today!")
+    assert {item["label"] for item in predicted["labels"]} == set(config.label2id)
     assert_repeats(out, recipe)
 
 
@@ -106,6 +108,8 @@ def test_ner_reports_seqeval_overall_and_per_type_and_grouped_entities(tmp_path)
         assert set(entity) == {"entity_group", "score", "word", "start", "end"}
         assert entity["entity_group"] in ("PER", "ORG", "LOC", "MISC")
     assert AutoConfig.from_pretrained(out).num_labels == 9
+    [predicted] = predict_json(out, "Mara Lind flew to Port Elsin .")
+    assert all(entity["entity_group"] in ("PER", "ORG", "LOC", "MISC") for entity in predicted["entities"])
     assert_repeats(out, recipe)
 
 
@@ -126,6 +130,10 @@ def test_qa_windows_long_contexts_and_scores_exact_match_and_f1(tmp_path):
     answer = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
     context = "It was founded by Mara Lind in 1887."
     assert answer["answer"] == context[answer["start"] : answer["end"]]
+    [predicted] = predict_json(out, "Who founded it?", "--context", context)
+    assert {key: predicted[key] for key in ("answer", "start", "end")} == {
+        k: answer[k] for k in ("answer", "start", "end")
+    }
     assert_repeats(out, recipe)
 
 

@@ -7,9 +7,12 @@ import pytest
 from safetensors.numpy import save_file
 from transformers.modeling_tf_pytorch_utils import TransposeType, convert_tf_weight_name_to_pt_weight_name
 
+from tests.conftest import TINY_MARIAN, sample_pairs
 from tests.tiny_models import tiny_translation_setup
 from tfhf.errors import TfhfError
-from tfhf.model_loading import load_pretrained_model, load_tokenizer
+from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
+from tfhf.tasks import TASKS
+from tfhf.tokenizer_training import train_tokenizer
 
 
 def assert_same_weights(model, other):
@@ -57,3 +60,32 @@ def test_an_unknown_model_is_a_one_line_error(tmp_path):
     assert "\n" not in str(error.value)
     with pytest.raises(TfhfError, match="could not load model from"):
         load_pretrained_model(task.model_class, str(tmp_path))  # an empty folder
+
+
+ARCHITECTURES = {
+    "translation": TINY_MARIAN,
+    "summarization": {"model_type": "t5", "d_model": 16, "d_ff": 32, "d_kv": 8, "num_layers": 1, "num_heads": 2},
+    "text-generation": {"model_type": "gpt2", "n_embd": 16, "n_layer": 1, "n_head": 2, "n_positions": 64},
+    **{
+        encoder_task: {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
+        for encoder_task in ("fill-mask", "text-classification", "token-classification", "question-answering")
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def tokenizer():
+    return train_tokenizer((text for pair in sample_pairs(200) for text in pair.values()), vocab_size=300)
+
+
+@pytest.mark.parametrize("task_name", sorted(ARCHITECTURES))
+def test_every_task_model_loads_from_a_tf_save_and_from_pytorch_safetensors(tmp_path, tokenizer, task_name):
+    task = TASKS[task_name]
+    model = build_model(task.model_class, ARCHITECTURES[task_name], **task.special_token_ids(tokenizer))
+    model.build_in_name_scope()
+    model.save_pretrained(tmp_path / "tf")
+    assert_same_weights(model, load_pretrained_model(task.model_class, str(tmp_path / "tf")))
+    save_as_pytorch_safetensors(model, tmp_path / "pt")
+    assert_same_weights(model, load_pretrained_model(task.model_class, str(tmp_path / "pt")))
+    with pytest.raises(TfhfError, match="not found on the Hub or in its cache"):
+        load_pretrained_model(task.model_class, "nobody/no-such-model-xyz")

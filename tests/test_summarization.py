@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from rouge_score import rouge_scorer
 from transformers import MarianConfig
 
-from tests.conftest import assert_repeats
+from tests.conftest import assert_repeats, predict_json
 from tfhf.cli import main
 from tfhf.metrics import ROUGE_TYPES, rouge
 from tfhf.recipe import SAMPLES_DIR, Model, Recipe, Seq2SeqData
@@ -101,6 +101,9 @@ def test_a_shrunk_summarization_run_repeats_its_metrics(tmp_path):
         assert set(ROUGE_TYPES) <= metrics[part].keys()
     assert metrics["baseline"]["name"] == "lead_3"
     assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
+    text = "The kettle boils fast and the handle stays cool. It looks good on the counter too."
+    [predicted] = predict_json(tmp_path / "run", text, "--max-new-tokens", "8")
+    assert predicted["input"] == text and isinstance(predicted["outputs"][0], str)
     assert_repeats(tmp_path / "run", recipe)
 
 
