@@ -2,6 +2,7 @@
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 import threading
@@ -76,3 +77,33 @@ def test_training_completes_when_the_hub_goes_away_mid_run(tmp_path, pairs_file,
     assert "failed" in stdout and "final push failed" in stdout
     assert (tmp_path / "out" / "metrics.json").exists()
     assert CANARY not in stdout + stderr
+
+
+class RecordingPusher:
+    def __init__(self):
+        self.messages = []
+
+    def push_in_background(self, folder, message, remove_after=False):
+        self.messages.append((message, sorted(p.name for p in folder.iterdir())))
+        shutil.rmtree(folder)
+        return True
+
+
+def test_every_steps_pushes_between_epoch_ends_too(tmp_path):
+    from tfhf.hub_push import HubPushCallback
+    from tfhf.training import Progress
+
+    progress, pusher = Progress(), RecordingPusher()
+    callback = HubPushCallback(pusher, lambda folder: (folder / "tf_model.h5").write_text("w"), progress, every_steps=2)
+    for epoch in range(2):
+        for batch in range(3):
+            progress.global_step += 1  # as TrainingMonitor does, before this callback
+            callback.on_train_batch_end(batch)
+        callback.on_epoch_end(epoch)
+    assert [message for message, _ in pusher.messages] == [
+        "Training in progress, step 2",
+        "Training in progress, epoch 1",
+        "Training in progress, step 4",
+        "Training in progress, step 6",  # the end of epoch 2 too: pushed once
+    ]
+    assert all(files == ["tf_model.h5"] for _, files in pusher.messages)  # each push is a fresh snapshot

@@ -103,6 +103,7 @@ class HubPushCallback(tf.keras.callbacks.Callback):
         self.save_snapshot = save_snapshot
         self.progress = progress  # tfhf.training.Progress: global_step counts across resumed processes
         self.every_steps = every_steps
+        self._pushed_step = None
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.progress.global_step
@@ -113,6 +114,9 @@ class HubPushCallback(tf.keras.callbacks.Callback):
         self._push(f"Training in progress, epoch {epoch + 1}")
 
     def _push(self, message):
+        if self._pushed_step == self.progress.global_step:  # an every_steps push that fell on the epoch's end
+            return
+        self._pushed_step = self.progress.global_step
         folder = Path(tempfile.mkdtemp(prefix="tfhf-hub-"))
         self.save_snapshot(folder)
         self.pusher.push_in_background(folder, message, remove_after=True)
