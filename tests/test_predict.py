@@ -2,6 +2,9 @@
 
 import itertools
 import json
+import os
+import subprocess
+import sys
 
 import pytest
 from click.testing import CliRunner
@@ -154,3 +157,30 @@ def test_xla_generation_matches_eager_and_refuses_what_xla_cannot_run(translatio
     )
     error = one_line_error(predict(translation_run, "Open", "--xla", "--no-repeat-ngram-size", "2"))
     assert "--no-repeat-ngram-size is not supported under XLA" in error
+
+
+def test_a_hub_id_loads_from_the_hub_cache_offline(tmp_path):
+    """The Hub code path without the network: a model id resolved through huggingface_hub's cache layout."""
+    commit = "0123456789abcdef0123456789abcdef01234567"
+    repo = tmp_path / "hf" / "hub" / "models--someone--tiny-classifier"
+    save_checkpoint(
+        repo / "snapshots" / commit, "text-classification", TINY_DISTILBERT, {"id2label": {0: "no", 1: "yes"}}
+    )
+    (repo / "refs").mkdir()
+    (repo / "refs" / "main").write_text(commit)
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    env.update({"HF_HOME": str(tmp_path / "hf"), "HF_HUB_OFFLINE": "1"})
+    args = [sys.executable, "-m", "tfhf.cli", "predict", "someone/tiny-classifier", "Is it cached?"]
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 0, result.stderr[-3000:]
+    [line] = [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+    assert {item["label"] for item in line["labels"]} == {"no", "yes"}
+
+    args[4] = "someone/not-cached"
+    result = subprocess.run(args, env=env, capture_output=True, text=True, check=False, timeout=300)
+    assert result.returncode == 2
+    assert (
+        result.stderr.strip()
+        .splitlines()[-1]
+        .startswith("tfhf: error: could not load model config 'someone/not-cached'")
+    )
