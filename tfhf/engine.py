@@ -56,7 +56,7 @@ def run(recipe, output_dir, log=print, restart=False):
     """
     task = checked_task(recipe, log)
     planned = distribution.plan(recipe.runtime)
-    hub_token = push_token(recipe, planned)  # a missing token stops the run now, not after training
+    token = push_token(recipe, planned)  # a missing token stops the run now, not after training
     if planned.replicas:  # refused before any strategy starts; a TPU's replicas are known once it is connected
         planned.global_batch(recipe.train)
     output_dir = Path(output_dir)
@@ -65,13 +65,13 @@ def run(recipe, output_dir, log=print, restart=False):
         log(f"worker {planned.worker_index} is not the chief: its files go to {output_dir}, removed at the end")
     resume.check_output_dir(output_dir, task.name)
     with stop_requests() as requests:
-        metrics = _run(recipe, task, planned, output_dir, log, restart, requests, hub_token)
+        metrics = _run(recipe, task, planned, output_dir, log, restart, requests, token)
     if not planned.is_chief:
         shutil.rmtree(output_dir, ignore_errors=True)
     return metrics
 
 
-def _run(recipe, task, planned, output_dir, log, restart, requests, hub_token):
+def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
@@ -152,8 +152,8 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, hub_token):
     callbacks = [each_epoch, monitor] if each_epoch else [monitor]  # evaluate before the epoch's checkpoint
     callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False))
     pusher = None
-    if hub_token:
-        pusher = HubPusher(recipe.hub.repo_id, hub_token, log, private=recipe.hub.private)
+    if token:
+        pusher = HubPusher(recipe.hub.repo_id, token, log, private=recipe.hub.private)
         callbacks.append(HubPushCallback(pusher, save_snapshot, progress, recipe.hub.every_steps))
     requests.training = True
     with strategy.scope():  # the input pipelines too, as tf.distribute asks
