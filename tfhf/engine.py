@@ -21,11 +21,10 @@ import warnings
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
 import tensorflow as tf
 from transformers import create_optimizer
 
-from tfhf import distribution, doctor, precision, resume, runtime
+from tfhf import distribution, precision, resume, runtime
 from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
@@ -34,6 +33,7 @@ from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.length_buckets import LengthBuckets
 from tfhf.model_card import write_model_card
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
+from tfhf.preflight import run_preflight
 from tfhf.recipe import summary
 from tfhf.run_dir import staged_directory, write_json, write_jsonl
 from tfhf.runtime import random_generators
@@ -41,7 +41,7 @@ from tfhf.setting_ranges import check_values
 from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
-from tfhf.training import Progress, TrainingMonitor, epoch_batches, fit_epochs
+from tfhf.training import Progress, TrainingMonitor, fit_epochs
 
 TENSORBOARD_LOGS = "logs"  # TensorBoard's folder: in checkpoints/ while training, then in the output directory
 
@@ -91,7 +91,8 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=not saved)
         if recipe.train.preflight:
-            preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, batch_size)
+            banner(log, "Preflight checks")
+            run_preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, batch_size)
         steps_per_epoch = len(tokenized["train"]) // batch_size
         total_steps = steps_per_epoch * recipe.train.epochs
         optimizer = compile_for_training(recipe, model, total_steps)
@@ -235,7 +236,8 @@ def diagnose(recipe, log=print):
     buckets = length_buckets(recipe, tokenized["train"], tokenizer, log)
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)
-        return preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, False, batch_size)
+        banner(log, "Preflight checks")
+        return run_preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, False, batch_size)
 
 
 def checked_task(recipe, log):
@@ -324,48 +326,6 @@ def length_buckets(recipe, train_split, tokenizer, log, static=False):
     targets = f", target lengths {buckets.target_buckets}" if buckets.target_buckets else ""
     log(f"length buckets: input lengths {buckets.input_buckets}{targets}")
     return buckets
-
-
-def preflight(recipe, task, model, tokenizer, train_split, buckets, log, stop_on_failure, batch_size):
-    """Runs tfhf.doctor on the first training batch (of `batch_size`); prints the report; returns the checks.
-
-    With `stop_on_failure`, a failed check stops the run with a one-line error.
-    """
-    banner(log, "Preflight checks")
-    batches = epoch_batches(
-        model,
-        train_split,
-        task.collator(tokenizer, model, recipe.data),
-        batch_size,
-        recipe.train.seed,
-        epoch=0,
-        first_step=0,
-        buckets=buckets,
-    )
-    features, labels_in_y = doctor.first_batch(batches)
-    label_column = next((key for key in doctor.LABEL_KEYS if key in train_split.column_names), None)
-    label_values = None
-    if label_column:
-        label_values = np.concatenate([np.ravel(value) for value in train_split[:2000][label_column]])
-    checks = doctor.diagnose(
-        model,
-        features,
-        task.name,
-        recipe.train.learning_rate,
-        labels_in_y=labels_in_y,
-        label_values=label_values,
-        initial_loss=not recipe.model.checkpoint,
-    )
-    id2label = model.config.id2label if task.name in doctor.CLASSIFIER_TASKS else None
-    log(doctor.report(checks, doctor.describe_example(features, tokenizer, id2label)))
-    failed = [check for check in checks if check.status == "fail"]
-    if failed and stop_on_failure:
-        check = failed[0]
-        raise TfhfError(
-            f"preflight check '{check.name}' failed: {check.detail}; {check.fix} "
-            "(tfhf doctor RECIPE shows every check; --set train.preflight=False skips them)"
-        )
-    return checks
 
 
 def task_for(recipe):
