@@ -2,7 +2,7 @@
 
     tfhf run recipes/question_answering.py
 
-Embedded default (offline, about 4 minutes on 2 CPU cores): a small DistilBERT built from
+Embedded default (offline, about 5 minutes on 2 CPU cores; F1 about 64): a small DistilBERT built from
 scratch (no dropout: one epoch over 28,000 questions underfits, it does not overfit) and a
 WordPiece tokenizer, trained on tfhf's bundled encyclopedia-style articles about invented
 places, firms and people (tools/make_qa_sample.py). Most articles are longer than one
@@ -45,6 +45,8 @@ recipe = Recipe(
             ),
         ),
     ),
-    train=Train(epochs=1, batch_size=32, learning_rate=2e-3, warmup_ratio=0.1),
+    # Length buckets: most windows are full, but an article's last ones are short; grouping
+    # them saves a fifth of each step here and did not cost F1 (README, Recipes).
+    train=Train(epochs=1, batch_size=32, learning_rate=2e-3, warmup_ratio=0.1, length_buckets=8),
     eval=Eval(batch_size=64),
 )

@@ -67,8 +67,10 @@ def test_token_classification_default_reaches_entity_f1_0_8(tmp_path):
 
 
 @pytest.mark.slow
-def test_question_answering_default_reaches_f1_45(tmp_path):
-    # Measured: F1 3.2 -> 51.7 (README). Issue 4 asks for 60, which this default does not reach yet.
+def test_question_answering_default_reaches_f1_55(tmp_path):
+    # Measured: F1 64.1 and 64.9 (seeds 42 and 1) on an AVX2-only CPU. The same seeded run
+    # differs between CPUs (56.7 against 62.3 before length buckets), so the bar sits below
+    # issue 4's 60, which the measured runs reach, by that spread.
     metrics = run_default(tmp_path, "question_answering.py")
-    assert metrics["after"]["f1"] >= 45
+    assert metrics["after"]["f1"] >= 55
     assert metrics["after"]["windows"] > metrics["after"]["questions"]  # windowing happened

@@ -19,7 +19,8 @@ asks four to six questions per article. Each question is in one of several wordi
 year, a railway year, a mayor's year), so the question has to be read, not just its type.
 
 Validation measures generalization: its articles are about towns, companies, people and
-rivers that training never names, most other names in them are new too, and, as in SQuAD's
+rivers that training never names, most other names in them are new too (not the sixteen
+countries of this invented world, which both splits share, as SQuAD's splits share the real ones), and, as in SQuAD's
 validation set, many questions have two or three reference answers ("1887" and "in 1887",
 "Mara Lind" and "Lind"), each with its own offset. Training questions have one answer each.
 
@@ -43,7 +44,7 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "qa"
 MIN_WORDS, MAX_WORDS = 100, 220
 LATE_ANSWER_WORD = 70  # every article asks at least one question whose answer starts after this many words
 
-# Name parts. One part in four (every fourth one) is held out for validation.
+# Name parts. One part in four (every fourth one) is held out for validation; countries are not.
 TOWN_STARTS = [
     "Ald", "Bran", "Cor", "Dun", "Ell", "Fen", "Gar", "Hal", "Kel", "Lor", "Mar", "Nor", "Ost", "Pel", "Quen",
     "Ros", "Sal", "Tor", "Ulm", "Ver", "Wen", "Yar", "Ash", "Brom", "Carn", "Dray", "Esk", "Frith", "Glen", "Hurn",
@@ -71,7 +72,7 @@ SURNAMES = [
     "Brecka", "Corvin", "Dalmer", "Elstob", "Frayne", "Grell", "Hollis", "Ibarra", "Jurek", "Kellaway", "Moberg",
     "Pellow", "Radcliff", "Sorensk", "Tamsin", "Vance", "Whitlow", "Zeller",
 ]  # fmt: skip
-COUNTRIES = [
+COUNTRIES = [  # the world's countries, named in both splits
     "Aldera", "Veskia", "Morland", "Drovenia", "Kelmar", "Talvor", "Ostrelia", "Brenn", "Sorvay", "Lurania",
     "Castemar", "Ysel", "Pelagon", "Marovia", "Tessaro", "Quarnland",
 ]  # fmt: skip
@@ -129,7 +130,6 @@ class Names:
             "river_start": split_parts(RIVER_STARTS),
             "first": split_parts(FIRST_NAMES),
             "surname": split_parts(SURNAMES),
-            "country": split_parts(COUNTRIES),
         }
 
     def part(self, key, new=None):
@@ -150,7 +150,9 @@ class Names:
         return f"{self.part('first', new)} {self.part('surname', new)}"
 
     def country(self):
-        return self.part("country")
+        # Both splits share the world's countries, as SQuAD's splits share the real ones: a model
+        # cannot learn that a word it never saw is a country from twelve examples (README).
+        return self.rng.choice(COUNTRIES)
 
     def company(self, new=None):
         if self.rng.random() < 0.3:
