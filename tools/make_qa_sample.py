@@ -19,10 +19,11 @@ asks four to six questions per article. Each question is in one of several wordi
 year, a railway year, a mayor's year), so the question has to be read, not just its type.
 
 Validation measures generalization: its articles are about towns, companies, people and
-rivers that training never names, most other names in them are new too (not the sixteen
-countries of this invented world, which both splits share, as SQuAD's splits share the real ones), and, as in SQuAD's
-validation set, many questions have two or three reference answers ("1887" and "in 1887",
-"Mara Lind" and "Lind"), each with its own offset. Training questions have one answer each.
+rivers that training never names, and most other names in them are new too (not the
+sixteen countries of this invented world: both splits share them, as SQuAD's splits share
+the real ones). As in SQuAD's validation set, many questions have two or three reference
+answers ("1887" and "in 1887", "Mara Lind" and "Lind"), each with its own offset.
+Training questions have one answer each.
 
 Usage (the output is committed; rerun only after changing this file):
 
