@@ -68,8 +68,15 @@ def test_a_sane_batch_passes_and_the_overfit_steps_leave_the_model_unchanged():
     checks = by_name(doctor.diagnose(model, batch([0, 1, 2, 1]), "text-classification", 1e-2, label_values=[0, 1, 2]))
     assert {name: check.status for name, check in checks.items()} == dict.fromkeys(checks, "pass"), checks
     assert "the loss fell" in checks["overfit one batch"].detail
+    assert "on 4 rows" in checks["overfit one batch"].detail  # all of a batch smaller than OVERFIT_ROWS
     for after, saved in zip(model.get_weights(), before):
         np.testing.assert_array_equal(after, saved)
+
+
+def test_the_overfit_test_steps_on_a_slice_of_a_large_batch():
+    labels = [0, 1, 2] * 7
+    check = doctor.check_overfit(tiny_classifier(3), batch(labels, rows=len(labels)), 1e-2)
+    assert check.status == "pass" and f"on {doctor.OVERFIT_ROWS} rows" in check.detail
 
 
 def test_misplaced_ignore_labels_are_caught():

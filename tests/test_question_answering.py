@@ -41,6 +41,12 @@ def window_features(tokenizer, max_length=48, stride=16):
     return windows(tokenizer, [QUESTION], [CONTEXT], [[start]], [[ANSWER]], max_length, stride)
 
 
+def test_the_tokenizer_learns_from_each_context_once():
+    split = datasets.Dataset.from_dict({"question": ["Who?", "When?", "Where?"], "context": ["A b.", "A b.", "C d."]})
+    corpus = list(TASKS["question-answering"].tokenizer_corpus(split, QuestionAnsweringData(path="x")))
+    assert corpus == ["Who?", "When?", "Where?", "A b.", "C d."]
+
+
 def test_long_contexts_become_windows_whose_positions_map_back_to_the_answer(tokenizer):
     features = window_features(tokenizer)
     assert len(features["input_ids"]) >= 3 and set(features["example_index"]) == {0}
