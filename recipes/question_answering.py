@@ -7,13 +7,12 @@ DistilBERT built from scratch (no dropout: one epoch over 28,000 questions under
 does not overfit) and a 6,000-piece WordPiece tokenizer (fewer pieces per invented name
 than with 3,000, so 39,326 training windows instead of 42,168), trained on tfhf's bundled
 encyclopedia-style articles about invented places, firms and people
-(tools/make_qa_sample.py). Most articles
-are longer than one 192-token window, so contexts are cut into overlapping windows, and
-answers are read back over all of an example's windows (at most 12 tokens long: the
-longest training answer). Training batches are grouped into 8 length buckets. Scored with
-SQuAD v1.1 exact match and F1; some validation questions have several reference answers.
-The (question, context) pairs in data.predict_questions are answered after training and
-saved to predictions.jsonl.
+(tools/make_qa_sample.py). Most articles are longer than one 192-token window, so contexts
+are cut into overlapping windows, and answers are read back over all of an example's
+windows (at most 12 tokens long: the longest training answer). Training batches are
+grouped into 8 length buckets. Scored with SQuAD v1.1 exact match and F1; some validation
+questions have several reference answers. The (question, context) pairs in
+data.predict_questions are answered after training and saved to predictions.jsonl.
 
 The course's setup (needs the Hub):
 
