@@ -104,6 +104,10 @@ def bad_inputs(tmp_path, pairs_file):
             "train.learning_rate must be greater than 0; got -0.001",
         ),
         "zero max length": ([recipe, "--set", "data.max_source_length=0"], "data.max_source_length must be at least 1"),
+        "zero steps per execution": (
+            [recipe, "--set", "train.steps_per_execution=0"],
+            "train.steps_per_execution must be at least 1; got 0",
+        ),
         "warmup ratio of 1": ([recipe, "--set", "train.warmup_ratio=1.0"], "train.warmup_ratio must be from 0 up to"),
     }
 
@@ -127,6 +131,7 @@ CASES = [
     "zero batch size",
     "negative learning rate",
     "zero max length",
+    "zero steps per execution",
     "warmup ratio of 1",
 ]
 

@@ -107,3 +107,19 @@ def test_every_steps_pushes_between_epoch_ends_too(tmp_path):
         "Training in progress, step 6",  # the end of epoch 2 too: pushed once
     ]
     assert all(files == ["tf_model.h5"] for _, files in pusher.messages)  # each push is a fresh snapshot
+
+
+def test_every_steps_pushes_once_when_one_call_steps_over_a_multiple(tmp_path):
+    from tfhf.hub_push import HubPushCallback
+    from tfhf.training import Progress
+
+    progress, pusher = Progress(), RecordingPusher()
+    callback = HubPushCallback(pusher, lambda folder: (folder / "tf_model.h5").write_text("w"), progress, every_steps=5)
+    for step in (4, 8, 12, 16):  # 4 steps per execution (train.steps_per_execution=4)
+        progress.global_step = step
+        callback.on_train_batch_end(step - 1)
+    assert [message for message, _ in pusher.messages] == [
+        "Training in progress, step 8",  # step 5 was reached in the call that ended at 8
+        "Training in progress, step 12",  # 10
+        "Training in progress, step 16",  # 15
+    ]

@@ -301,15 +301,20 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     return model
 
 
-def compile_for_training(recipe, model, total_steps):
-    """Compiles `model` with transformers' AdamW (warmup, then linear decay over `total_steps`); returns the optimizer."""
+def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
+    """Compiles `model` with transformers' AdamW (warmup, then linear decay over `total_steps`); returns the optimizer.
+
+    `steps_per_execution` defaults to the recipe's train.steps_per_execution.
+    """
     optimizer, _ = create_optimizer(
         init_lr=recipe.train.learning_rate,
         num_train_steps=total_steps,
         num_warmup_steps=math.ceil(recipe.train.warmup_ratio * total_steps),
         weight_decay_rate=recipe.train.weight_decay,
     )
-    model.compile(optimizer=optimizer)  # no Keras loss: the model computes its own from `labels`
+    model.compile(  # no Keras loss: the model computes its own from `labels`
+        optimizer=optimizer, steps_per_execution=steps_per_execution or recipe.train.steps_per_execution
+    )
     return model.optimizer  # under mixed_float16, wrapped in a LossScaleOptimizer by compile
 
 

@@ -21,6 +21,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfhf.errors import TfhfError
+from tfhf.training import reached_multiple
 
 
 def hub_token():
@@ -104,11 +105,13 @@ class HubPushCallback(tf.keras.callbacks.Callback):
         self.progress = progress  # tfhf.training.Progress: global_step counts across resumed processes
         self.every_steps = every_steps
         self._pushed_step = None
+        self._seen_step = progress.global_step  # where the last batch-end call left training
 
     def on_train_batch_end(self, batch, logs=None):
         step = self.progress.global_step
-        if self.every_steps and step % self.every_steps == 0:
+        if reached_multiple(self._seen_step, step, self.every_steps):
             self._push(f"Training in progress, step {step}")
+        self._seen_step = step
 
     def on_epoch_end(self, epoch, logs=None):
         self._push(f"Training in progress, epoch {epoch + 1}")

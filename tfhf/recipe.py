@@ -183,6 +183,12 @@ class Train:
         "less varied batches, which can slow learning (README, Performance). 0: a plain shuffle, "
         "each batch padded to its longest row, as the course does.",
     )
+    steps_per_execution: int = setting(
+        1,
+        "Training steps per call from Keras into TensorFlow. More than 1 saves Keras's per-step Python "
+        "work (a small model's short steps gain most); the progress bar, checkpoint_every and hub "
+        "pushes then act at most once per call, at the first call that reaches their step.",
+    )
     checkpoint_every: int = setting(
         0,
         "Also save a checkpoint every this many steps (0: only at each epoch's end). A run into the "

@@ -8,7 +8,7 @@ AT_LEAST_ONE = (
     "train.epochs", "train.batch_size", "train.keep_checkpoints", "eval.batch_size", "model.tokenizer_vocab_size",
     "data.max_length", "data.max_source_length", "data.max_target_length", "data.block_size", "data.n_best",
     "data.max_answer_length", "data.max_train_samples", "data.max_eval_samples", "generate.max_new_tokens",
-    "generate.num_beams",
+    "generate.num_beams", "train.steps_per_execution",
 )  # fmt: skip
 ABOVE_ZERO = ("train.learning_rate",)
 AT_LEAST_ZERO = (

@@ -95,6 +95,8 @@ def epoch_batches(model, train_split, collate, batch_size, seed, epoch, first_st
     )
     if static_shapes:
         batches = static_batches(batches)
+    # A known length lets Keras cut the epoch's last execution short (train.steps_per_execution)
+    batches = batches.apply(tf.data.experimental.assert_cardinality(steps - first_step))
     options = tf.data.Options()
     options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.DATA
     # No autotuning thread: deleting the iterator at the end of fit waited for it, up to 44 s
@@ -108,6 +110,15 @@ def _padded_to_buckets(collate, buckets):
         return buckets.pad(collate(examples))
 
     return collate_and_pad
+
+
+def reached_multiple(previous_step, step, every):
+    """Whether steps previous_step+1..step include a multiple of `every` (0: never).
+
+    With train.steps_per_execution > 1 Keras hands control back every few steps, so a
+    step-periodic action runs at the first return at or past its step.
+    """
+    return bool(every) and step // every > previous_step // every
 
 
 class TrainingMonitor(tf.keras.callbacks.Callback):
@@ -133,16 +144,19 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
 
     def on_train_batch_end(self, batch, logs=None):
         progress = self.progress
-        progress.global_step += 1
+        previous_step = progress.global_step
+        # `batch + 1` steps of this fit call (one epoch) are done: more than one since the
+        # last call when Keras runs several steps per execution.
+        progress.global_step += batch + 1 - self._segment[1]
         loss = float(logs["loss"])  # Keras's running mean over this fit call: non-finite from the first bad step on
         self._segment = (loss, batch + 1)
         if not math.isfinite(loss):
             self.model.stop_training = True
-            raise NonFiniteLoss(self._describe_bad_loss(loss))
+            raise NonFiniteLoss(self._describe_bad_loss(loss, previous_step + 1))
         if self.stop_requests.requested is not None:
             self._stop_now()
         at_epoch_end = progress.global_step % self.steps_per_epoch == 0  # saved by on_epoch_end, after evaluation
-        if self.checkpoint_every and progress.global_step % self.checkpoint_every == 0 and not at_epoch_end:
+        if reached_multiple(previous_step, progress.global_step, self.checkpoint_every) and not at_epoch_end:
             self._save()
 
     def on_epoch_end(self, epoch, logs=None):
@@ -174,13 +188,22 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         self.model.stop_training = True
         raise Interrupted(self.stop_requests.requested, self._save(), self.progress.global_step)
 
-    def _describe_bad_loss(self, loss):
-        epoch, step = divmod(self.progress.global_step - 1, self.steps_per_epoch)
+    def _describe_bad_loss(self, loss, first_new_step):
+        """Names the step, or the steps of the execution, where the loss went bad."""
+        last_step = self.progress.global_step
+        epoch, last_in_epoch = divmod(last_step - 1, self.steps_per_epoch)
         latest = self.latest()
         kept = f"the last good checkpoint is {latest}" if latest else "no checkpoint had been saved yet"
+        if first_new_step == last_step:
+            where = f"step {last_step} (epoch {epoch + 1}, step {last_in_epoch + 1})"
+        else:  # several steps per execution: Keras reports the loss after all of them
+            first_in_epoch = last_in_epoch - (last_step - first_new_step)
+            where = (
+                f"one of steps {first_new_step}-{last_step} "
+                f"(epoch {epoch + 1}, steps {first_in_epoch + 1}-{last_in_epoch + 1})"
+            )
         return (
-            f"the training loss became {loss} at step {self.progress.global_step} "
-            f"(epoch {epoch + 1}, step {step + 1}); training stopped and {kept}; "
+            f"the training loss became {loss} at {where}; training stopped and {kept}; "
             "a lower train.learning_rate (or more warmup) usually helps"
         )
 
@@ -202,7 +225,9 @@ def fit_epochs(
     steps_per_epoch = len(train_split) // batch_size
     while progress.global_step < epochs * steps_per_epoch:
         epoch, first_step = divmod(progress.global_step, steps_per_epoch)
+        started = time.perf_counter()
         batches = epoch_batches(
             model, train_split, collate, batch_size, seed, epoch, first_step, buckets, static_shapes
         )
+        progress.seconds += time.perf_counter() - started  # TPUs compute the epoch's batches here: training's time
         model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks, verbose=verbose)
