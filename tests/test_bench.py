@@ -12,11 +12,14 @@ from tfhf.cli import main
 
 def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
     output = tmp_path / "bench.json"
-    arguments = ["--steps", "3", "--warmup", "2", "--rounds", "1", "--eager-batches", "1", "--output", str(output)]
+    # No --steps: each round is one epoch, 108 training pairs (120 less a tenth held out) in batches of 16.
+    arguments = ["--warmup", "2", "--rounds", "1", "--eager-batches", "1", "--output", str(output)]
+    arguments += ["--eval-batch-sizes", "3, 5"]
     result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), *arguments])
     assert result.exit_code == 0, result.output
     results = json.loads(output.read_text())
     base, ours = results["baseline"], results["tfhf"]
+    assert results["settings"]["steps_per_round"] == 108 // 16
     for measured in (base, ours):
         assert measured["steps_per_second"] > 0 and measured["target_tokens_per_second"] > 0
         assert measured["pipeline_batches_per_second"] > 0
@@ -28,6 +31,13 @@ def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
     loop = results["metric_loop"]
     assert loop["evaluations"][1]["compilations_so_far"] <= loop["bucket_count"]
     assert loop["xla_speedup"] > 0 and loop["eager_examples_per_second"] > 0
+    # The sweep: the recipe's own batch size and each one asked for, each with its own compiled generator.
+    by_size = results["metric_loop_by_eval_batch_size"]
+    assert [each["batch_size"] for each in by_size] == sorted({3, 5, loop["batch_size"]})
+    for each in by_size:
+        assert each["evaluations"][1]["compilations_so_far"] <= each["bucket_count"]
+        assert each["xla_speedup"] > 0
+    assert "eval batch    5: XLA" in result.output
     assert "padding efficiency" in result.output and "x the baseline" in result.output
 
 
@@ -37,6 +47,12 @@ def test_bench_refuses_nonsense_counts_in_one_line(tiny_recipe_file):
     assert result.output.strip().splitlines() == [
         "tfhf: error: --steps must be at least 2, and --warmup, --rounds and --eager-batches at least 1"
     ]
+
+
+def test_a_batch_size_that_is_not_a_positive_number_is_named(tiny_recipe_file):
+    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), "--eval-batch-sizes", "16,0"])
+    assert result.exit_code == 2
+    assert result.output.strip().splitlines() == ["tfhf: error: --eval-batch-sizes: '0' is not a positive whole number"]
 
 
 def test_an_output_that_cannot_be_written_is_refused_before_measuring(tmp_path, tiny_recipe_file):

@@ -38,3 +38,35 @@ def test_xla_outputs_match_eager_generate():
     for ids, xla_text in zip(sequences, xla_texts):
         eager = model.generate(input_ids=np.array([ids]), max_new_tokens=6, num_beams=1, do_sample=False)
         assert tokenizer.decode(eager[0], skip_special_tokens=True).strip() == xla_text
+
+
+def test_generate_compiles_without_autograph_and_matches_a_converted_trace():
+    import tensorflow as tf
+
+    _, tokenizer, model, rows = tiny_translation_setup()
+    sequences = [tokenizer(row["en"])["input_ids"] for row in rows[:6]]
+    generator = XlaGenerator(model, tokenizer, buckets=[48], batch_size=4, max_new_tokens=6)
+    texts = generator.generate(sequences)
+    assert generator.autograph is False and generator.compilations == 1
+    converted = XlaGenerator(model, tokenizer, buckets=[48], batch_size=4, max_new_tokens=6)
+    converted._generate = tf.function(converted._python_generate, jit_compile=True)  # AutoGraph on
+    assert converted.generate(sequences) == texts
+
+
+def test_a_generate_that_branches_on_a_tensor_falls_back_to_autograph(monkeypatch):
+    import tensorflow as tf
+
+    _, tokenizer, model, rows = tiny_translation_setup()
+    sequences = [tokenizer(row["en"])["input_ids"] for row in rows[:6]]
+    expected = XlaGenerator(model, tokenizer, buckets=[48], batch_size=4, max_new_tokens=6).generate(sequences)
+    original = model.generate
+
+    def branching_generate(input_ids, **options):
+        if tf.reduce_sum(input_ids) < 0:  # a Python `if` on a tensor: only AutoGraph can trace it
+            input_ids = -input_ids
+        return original(input_ids=input_ids, **options)
+
+    monkeypatch.setattr(model, "generate", branching_generate)
+    generator = XlaGenerator(model, tokenizer, buckets=[48], batch_size=4, max_new_tokens=6)
+    assert generator.generate(sequences) == expected
+    assert generator.autograph is True and generator.compilations == 1

@@ -8,15 +8,17 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
   `prepare_tf_dataset` with the task's collator, shuffled, each batch padded to its
   longest row, compiled with Keras's defaults) and tfhf's length-bucketed batches
   (train.length_buckets, or 16 buckets when the recipe leaves bucketing off) with the
-  recipe's train.steps_per_execution. Timed after `warmup` steps: samples/s, target
-  tokens/s, steps/s, and real/padded tokens (padding efficiency). Throughput only: how
-  bucketing changes what a run learns is measured by running the recipe both ways.
+  recipe's train.steps_per_execution. Timed after `warmup` steps, in rounds of one epoch
+  (by default) that alternate between the two: samples/s, target tokens/s, steps/s, and
+  real/padded tokens (padding efficiency). Throughput only: how bucketing changes what a
+  run learns is measured by running the recipe both ways.
 - the input pipeline alone: batches/s from tokenized examples to padded tensors.
 - model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens)
   over the peak of a large float matmul measured in the same process.
 - the metric loop (generating tasks): examples/s of the XLA-compiled `generate` over two
   evaluations against eager `generate` on the same batches, and the XLA compilations
-  and compile time.
+  and compile time (tfhf.bench_metric_loop); with --eval-batch-sizes, the same at other
+  eval.batch_size values, since the ratio depends on the batch size.
 """
 
 import functools
@@ -30,6 +32,12 @@ import numpy as np
 import tensorflow as tf
 
 from tfhf import engine, runtime
+from tfhf.bench_metric_loop import (
+    describe_batch_size,
+    describe_metric_loop,
+    measure_at_batch_sizes,
+    measure_metric_loop,
+)
 from tfhf.length_buckets import LABEL_PAD, padded_token_counts
 from tfhf.tasks.seq2seq import Seq2SeqTask
 from tfhf.training import epoch_batches
@@ -41,12 +49,16 @@ MODES = ("baseline", "tfhf")
 BENCH_BUCKETS = 16  # train.length_buckets measured when the recipe leaves bucketing off
 
 
-def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=print):
+def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval_batch_sizes=(), log=print):
     """Measures the recipe's training and metric loop; returns the results as a dict.
 
     Training is timed in `rounds` rounds that alternate between the two pipelines, each
-    round `steps` steps of each, so a slow moment of the machine hits both; the round with
-    the median target tokens/s of each pipeline is reported.
+    round `steps` steps of each (by default one epoch, so both pipelines are timed on the
+    same examples: a window of shorter examples would have fewer tokens per step), and a
+    slow moment of the machine hits both; the round with the median target tokens/s of
+    each pipeline is reported. Round r times the stream's batches r*steps to (r+1)*steps
+    after `warmup` steps run (untimed) to trace the training step. `eval_batch_sizes`: more
+    eval.batch_size values to time the metric loop at, beside the recipe's.
     """
     task = engine.checked_task(recipe, log)
     strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
@@ -57,7 +69,8 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
     if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
         recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))
     buckets = engine.length_buckets(recipe, train, tokenizer, log)
-    total = warmup + rounds * steps
+    steps = steps or len(train) // recipe.train.batch_size
+    total = max(warmup, rounds * steps)
 
     engine.banner(log, "Matmul peak")
     compute_dtype = tf.keras.mixed_precision.global_policy().compute_dtype
@@ -92,7 +105,7 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
         models[mode].fit(streams[mode]().take(warmup), epochs=1, verbose=0)  # traces the training step
     timed = {mode: [] for mode in MODES}
     for round_number in range(rounds):
-        first = warmup + round_number * steps
+        first = round_number * steps
         for mode in MODES:
             step_count, seconds = time_steps(models[mode], streams[mode], recipe.train.seed, first, steps)
             # The first step of a fit call is not timed (it starts the input pipeline): count from the second.
@@ -113,6 +126,13 @@ def run_benchmark(recipe, steps=100, warmup=10, rounds=3, eager_batches=3, log=p
         loop = measure_metric_loop(task, models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches)
         results["metric_loop"] = loop
         log(describe_metric_loop(loop))
+        others = sorted(set(eval_batch_sizes) - {recipe.eval.batch_size})
+        if others:
+            engine.banner(log, "Metric loop at other eval batch sizes")
+            loops = measure_at_batch_sizes(
+                task, models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches, others, log
+            )
+            results["metric_loop_by_eval_batch_size"] = sorted([loop, *loops], key=lambda each: each["batch_size"])
     return results
 
 
@@ -303,70 +323,11 @@ def training_flops_per_token(model):
     return {"encoder": 6 * (encoder + decoder + other + head), "decoder": 0}
 
 
-def measure_metric_loop(task, model, tokenizer, recipe, tokenized_validation, eager_batches):
-    """XLA `generate` (the metric loop's own XlaGenerator) over the validation split twice, and eager on a few of its batches."""
-    generator = task.generator(model, tokenizer, recipe)
-    sources = tokenized_validation["input_ids"]
-    evaluations = []
-    for _ in range(2):
-        started = time.perf_counter()
-        generator.generate(sources)
-        evaluations.append(
-            {
-                "seconds": round(time.perf_counter() - started, 2),
-                "compilations_so_far": generator.compilations,
-                "compile_seconds_so_far": round(generator.compile_seconds, 2),
-            }
-        )
-    batches = list(generator.batches(sources))
-    chosen = [batches[i] for i in np.linspace(0, len(batches) - 1, min(eager_batches, len(batches))).astype(int)]
-
-    def eager_generate(input_ids, attention_mask):
-        model.generate(
-            input_ids=tf.constant(input_ids), attention_mask=tf.constant(attention_mask), **generator.options
-        )
-
-    eager_generate(*chosen[0][1:])  # warm-up: eager generate has first-call costs too
-    eager_seconds = eager_examples = xla_seconds = 0.0
-    for indices, input_ids, attention_mask in chosen:
-        started = time.perf_counter()
-        eager_generate(input_ids, attention_mask)
-        eager_seconds += time.perf_counter() - started
-        started = time.perf_counter()
-        generator.run_batch(input_ids, attention_mask)
-        xla_seconds += time.perf_counter() - started
-        eager_examples += len(indices)
-    xla_per_second = len(sources) / evaluations[1]["seconds"]
-    return {
-        "examples": len(sources),
-        "buckets": generator.buckets,
-        "evaluations": evaluations,
-        "xla_examples_per_second": round(xla_per_second, 1),
-        "eager_batches": len(chosen),
-        "eager_examples_per_second": round(eager_examples / eager_seconds, 2),
-        "xla_examples_per_second_same_batches": round(eager_examples / xla_seconds, 1),
-        "xla_speedup": round(eager_seconds / xla_seconds, 1),
-        "bucket_count": len(generator.buckets),
-    }
-
-
 def describe_rates(rate, peak):
     return (
         f"{rate['samples_per_second']} samples/s, {rate['target_tokens_per_second']} target tokens/s, "
         f"{rate['steps_per_second']} steps/s, {rate['model_flops_per_second'] / 1e9:.2f} model GFLOP/s "
         f"({rate['model_flops_per_second'] / peak:.1%} of the matmul peak)"
-    )
-
-
-def describe_metric_loop(loop):
-    first, second = loop["evaluations"]
-    return (
-        f"{loop['examples']} examples in {len(loop['buckets'])} buckets: first evaluation {first['seconds']} s "
-        f"({first['compilations_so_far']} compilations, {first['compile_seconds_so_far']} s compiling), "
-        f"second {second['seconds']} s ({second['compilations_so_far']} compilations in all); "
-        f"XLA {loop['xla_examples_per_second_same_batches']} examples/s vs eager "
-        f"{loop['eager_examples_per_second']} on the same {loop['eager_batches']} batches: "
-        f"{loop['xla_speedup']}x"
     )
 
 
@@ -396,4 +357,5 @@ def table(results):
             f"compilations for {loop['bucket_count']} buckets over 2 evaluations "
             f"({second['compile_seconds_so_far']} s compiling)"
         )
+    lines += [describe_batch_size(each) for each in results.get("metric_loop_by_eval_batch_size", [])]
     return "\n".join(lines)

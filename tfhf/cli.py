@@ -94,16 +94,26 @@ def doctor(recipe_file, overrides):
 @click.option(
     "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. train.batch_size=64."
 )
-@click.option("--steps", default=100, show_default=True, help="Training steps timed per pipeline, after the warm-up.")
+@click.option(
+    "--steps",
+    type=int,
+    help="Training steps timed per round and pipeline (default: one epoch, so both time the same examples).",
+)
 @click.option("--warmup", default=10, show_default=True, help="Training steps run before timing starts.")
 @click.option("--rounds", default=3, show_default=True, help="Timed rounds per pipeline; the median is reported.")
 @click.option("--eager-batches", default=3, show_default=True, help="Batches generated eagerly, to compare with XLA.")
+@click.option(
+    "--eval-batch-sizes",
+    default="",
+    metavar="N,N,...",
+    help="Also time the metric loop at these eval.batch_size values (XLA's lead over eager depends on the batch).",
+)
 @click.option(
     "--output",
     type=click.Path(dir_okay=False, path_type=Path),
     help="JSON file for the results (default runs/bench-<recipe name>.json).",
 )
-def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
+def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, eval_batch_sizes, output):
     """Measure RECIPE_FILE's training (against the course's plain pipeline), input pipeline and metric loop.
 
     Prints a table and writes every number as JSON.
@@ -113,8 +123,9 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
     from tfhf.recipe import apply_overrides, load_recipe
 
     try:
-        if steps < 2 or warmup < 1 or rounds < 1 or eager_batches < 1:
+        if (steps is not None and steps < 2) or warmup < 1 or rounds < 1 or eager_batches < 1:
             raise TfhfError("--steps must be at least 2, and --warmup, --rounds and --eager-batches at least 1")
+        batch_sizes = parse_batch_sizes(eval_batch_sizes)
         recipe = apply_overrides(load_recipe(recipe_file), overrides)
         output = output or Path("runs") / f"bench-{recipe_file.stem}.json"
         if output.is_dir():
@@ -126,12 +137,22 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, output):
         from tfhf import bench as benchmark
         from tfhf.checkpoints import replace_text
 
-        results = benchmark.run_benchmark(recipe, steps, warmup, rounds, eager_batches, log=click.echo)
+        results = benchmark.run_benchmark(recipe, steps, warmup, rounds, eager_batches, batch_sizes, log=click.echo)
         replace_text(output, json.dumps(results, indent=2))
     except TfhfError as error:
         fail(error)
     click.echo("\n" + benchmark.table(results))
     click.echo(f"\nresults: {output}")
+
+
+def parse_batch_sizes(text):
+    """`--eval-batch-sizes 32,128` as [32, 128]; every entry must be a positive whole number."""
+    sizes = []
+    for entry in filter(None, (part.strip() for part in text.split(","))):
+        if not entry.isdigit() or int(entry) < 1:
+            raise TfhfError(f"--eval-batch-sizes: {entry!r} is not a positive whole number")
+        sizes.append(int(entry))
+    return sizes
 
 
 @main.command()
