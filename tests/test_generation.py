@@ -58,15 +58,18 @@ def test_a_generate_that_branches_on_a_tensor_falls_back_to_autograph(monkeypatc
 
     _, tokenizer, model, rows = tiny_translation_setup()
     sequences = [tokenizer(row["en"])["input_ids"] for row in rows[:6]]
-    expected = XlaGenerator(model, tokenizer, buckets=[48], batch_size=4, max_new_tokens=6).generate(sequences)
+    sequences = [ids[:6] for ids in sequences[:3]] + sequences[3:]  # both buckets used, the short one first
+    expected = XlaGenerator(model, tokenizer, buckets=[8, 48], batch_size=4, max_new_tokens=6).generate(sequences)
     original = model.generate
 
     def branching_generate(input_ids, **options):
-        if tf.reduce_sum(input_ids) < 0:  # a Python `if` on a tensor: only AutoGraph can trace it
+        # For the long bucket only, a Python `if` on a tensor: only AutoGraph can trace it.
+        if input_ids.shape[1] > 8 and tf.reduce_sum(input_ids) < 0:
             input_ids = -input_ids
         return original(input_ids=input_ids, **options)
 
     monkeypatch.setattr(model, "generate", branching_generate)
-    generator = XlaGenerator(model, tokenizer, buckets=[48], batch_size=4, max_new_tokens=6)
+    generator = XlaGenerator(model, tokenizer, buckets=[8, 48], batch_size=4, max_new_tokens=6)
     assert generator.generate(sequences) == expected
-    assert generator.autograph is True and generator.compilations == 1
+    # The short bucket compiled without AutoGraph, the long one with it: both counted.
+    assert generator.autograph is True and generator.compilations == 2
