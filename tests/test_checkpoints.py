@@ -101,9 +101,47 @@ def test_a_resume_with_other_settings_names_each_difference(tmp_path):
     folder = tmp_path / "checkpoints"
     folder.mkdir()
     (folder / "latest").write_text("ckpt-00000001\n")
-    (folder / "run.json").write_text(json.dumps({"recipe": saved, "scores": {}}))
+    data = {"train": "abc", "validation": "def"}
+    (folder / "run.json").write_text(json.dumps({"recipe": saved, "data": data, "scores": {}}))
     with pytest.raises(TfhfError, match=r"other settings \(train.epochs: 3 there, 4 here\).*--restart"):
-        saved_run(tmp_path, current, restart=False, log=print)
-    assert saved_run(tmp_path, saved, restart=False, log=print) == {"recipe": saved, "scores": {}}
-    assert saved_run(tmp_path, current, restart=True, log=lambda line: None) is None
+        saved_run(tmp_path, current, data, restart=False, log=print)
+    assert saved_run(tmp_path, saved, data, restart=False, log=print) == {"recipe": saved, "data": data, "scores": {}}
+    assert saved_run(tmp_path, current, data, restart=True, log=lambda line: None) is None
     assert not folder.exists()  # --restart discarded them
+
+
+@pytest.mark.parametrize("damage", ["latest binary", "latest a folder", "state.json corrupt", "variables truncated"])
+def test_a_damaged_newest_checkpoint_falls_back_to_the_newest_complete_one(tmp_path, damage):
+    model, optimizer = tiny_model()
+    state = trainable_state(model, optimizer)
+    folder = tmp_path / "checkpoints"
+    store = CheckpointStore(folder, keep=3)
+    train_a_step(model)
+    older = store.save(1, state, {"step": 1})
+    saved_weights = model.get_weights()
+    train_a_step(model)
+    newest = store.save(2, state, {"step": 2})
+    if damage == "latest binary":
+        (folder / "latest").write_bytes(b"\xff\xfe\x00garbage")
+    elif damage == "latest a folder":
+        (folder / "latest").unlink()
+        (folder / "latest").mkdir()
+    elif damage == "state.json corrupt":
+        (newest / "state.json").write_text('{"step": ')
+    else:
+        data = next(newest.glob("variables.data-*"))
+        data.write_bytes(data.read_bytes()[:10])
+
+    lines = []
+    fresh_model, fresh_optimizer = tiny_model()
+    reopened = CheckpointStore(folder, keep=3, log=lines.append)
+    path, checkpoint_state, _ = reopened.restore_newest(trainable_state(fresh_model, fresh_optimizer))
+    if damage.startswith("latest"):
+        assert path == newest and checkpoint_state == {"step": 2}
+        assert lines == [f"{folder / 'latest'} cannot be read (" + lines[0].split("(")[1]]
+        assert lines[0].endswith("using ckpt-00000002, the newest complete checkpoint")
+    else:
+        assert path == older and checkpoint_state == {"step": 1}
+        for restored, saved in zip(fresh_model.get_weights(), saved_weights):
+            np.testing.assert_array_equal(restored, saved)
+        assert lines, "the fallback is logged"

@@ -10,6 +10,7 @@ from transformers import AutoTokenizer, TFAutoModelForSeq2SeqLM
 
 from tests.conftest import without_timings, write_recipe
 from tfhf.cli import main
+from tfhf.run_dir import MARKER, write_marker
 
 
 def run_cli(*args):
@@ -142,6 +143,7 @@ def test_output_directories_that_are_not_ours_to_replace_are_refused_untouched(t
     other_task = tmp_path / "classifier_run"
     other_task.mkdir()
     (other_task / "recipe.json").write_text('{"task": "text-classification"}')
+    write_marker(other_task, "text-classification", ["recipe.json"], complete=True)
     foreign = tmp_path / "photos"
     foreign.mkdir()
     (foreign / "holiday.jpg").write_text("keep")
@@ -164,6 +166,7 @@ def test_bad_input_is_one_line_exit_2_and_touches_no_output(tmp_path, pairs_file
     existing = tmp_path / "existing_run"
     existing.mkdir()
     (existing / "metrics.json").write_text('{"kept": true}')
+    write_marker(existing, "translation", ["metrics.json"], complete=True)
     fresh = tmp_path / "fresh_run"
     for out in (existing, fresh):
         result = run_cli("run", *args, "--output-dir", out)
@@ -172,7 +175,7 @@ def test_bad_input_is_one_line_exit_2_and_touches_no_output(tmp_path, pairs_file
         assert message in result.stderr
         assert "Traceback" not in result.output
     assert not fresh.exists()
-    assert [p.name for p in existing.iterdir()] == ["metrics.json"]
+    assert sorted(p.name for p in existing.iterdir()) == [MARKER, "metrics.json"]
     assert (existing / "metrics.json").read_text() == '{"kept": true}'
     assert [p.name for p in tmp_path.iterdir() if p.name.startswith(".")] == []
 

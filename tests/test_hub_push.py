@@ -123,3 +123,44 @@ def test_every_steps_pushes_once_when_one_call_steps_over_a_multiple(tmp_path):
         "Training in progress, step 12",  # 10
         "Training in progress, step 16",  # 15
     ]
+
+
+def finished_run(folder, repo_id="me/finished"):
+    from tfhf.run_dir import write_marker
+
+    folder.mkdir()
+    (folder / "recipe.json").write_text(json.dumps({"task": "translation", "hub": {"repo_id": repo_id}}))
+    (folder / "config.json").write_text("{}")
+    write_marker(folder, "translation", ["recipe.json", "config.json"], complete=True)
+    return folder
+
+
+def push_command(folder, hub_url, tmp_path, *args):
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    env.update({"HF_ENDPOINT": hub_url, "HF_TOKEN": CANARY, "HF_HUB_OFFLINE": "0", "HF_HOME": str(tmp_path / "hf")})
+    command = [sys.executable, "-m", "tfhf.cli", "push", str(folder), *args]
+    return subprocess.run(command, env=env, capture_output=True, text=True, timeout=300, check=False)
+
+
+def test_tfhf_push_sends_a_finished_run_without_training_and_without_the_marker(tmp_path, hub):
+    run_dir = finished_run(tmp_path / "run")
+    result = push_command(run_dir, hub.url, tmp_path)
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert [commit["summary"] for commit in hub.commits] == ["Upload of a finished run"]
+    assert set(hub.commits[0]["files"]) == {"recipe.json", "config.json"}
+    assert hub.commits[0]["repo"] == "me/finished"
+    assert CANARY not in result.stdout + result.stderr
+
+    other = push_command(run_dir, hub.url, tmp_path, "--repo-id", "me/elsewhere")
+    assert other.returncode == 0 and hub.commits[-1]["repo"] == "me/elsewhere"
+
+
+def test_tfhf_push_refuses_an_unfinished_run(tmp_path, hub):
+    unfinished = tmp_path / "run"
+    unfinished.mkdir()
+    result = push_command(unfinished, hub.url, tmp_path)
+    assert result.returncode == 2 and hub.commits == []
+    assert (
+        result.stderr
+        == f"tfhf: error: {unfinished} is not a finished tfhf run (its .tfhf-run.json is missing or says it is incomplete)\n"
+    )

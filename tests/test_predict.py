@@ -10,13 +10,9 @@ import pytest
 from click.testing import CliRunner
 
 from tests.conftest import TINY_MARIAN, sample_pairs
+from tests.tiny_models import TINY_DISTILBERT, TINY_GPT2, save_checkpoint
 from tfhf.cli import main
-from tfhf.model_loading import build_model
-from tfhf.tasks import TASKS
-from tfhf.tokenizer_training import train_tokenizer
 
-TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
-TINY_GPT2 = {"model_type": "gpt2", "n_embd": 16, "n_layer": 1, "n_head": 2, "n_positions": 128}
 CONTEXT = "The bakery on Mill Street was founded in 1902 by Ada Winter, who had learned the trade in the capital."
 
 # task -> (architecture, head settings, the arguments of one prediction, what each result holds)
@@ -30,18 +26,6 @@ CASES = {
     "text-generation": (TINY_GPT2, {}, ["Open the", "--max-new-tokens", "5"], "outputs"),
     "translation": (TINY_MARIAN, {}, ["Open the file", "--max-new-tokens", "5"], "outputs"),
 }  # fmt: skip
-
-
-def save_checkpoint(folder, task_name, architecture, head):
-    """A freshly initialised model of `task_name` with a tokenizer trained on the bundled pairs, as a folder."""
-    task = TASKS[task_name]
-    texts = [text for pair in sample_pairs(300) for text in pair.values()]
-    tokenizer = train_tokenizer(iter(texts), vocab_size=300, style=task.tokenizer_style)
-    model = build_model(task.model_class, {**architecture, **head}, **task.special_token_ids(tokenizer))
-    model.build_in_name_scope()
-    model.save_pretrained(folder)
-    tokenizer.save_pretrained(folder)
-    return folder
 
 
 def predict(*args, input=None):

@@ -7,6 +7,7 @@ signals it, as a preempted machine or a user's Ctrl-C would.
 import json
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -142,3 +143,25 @@ def test_a_nan_loss_stops_the_run_naming_the_step_and_the_last_good_checkpoint(t
     assert kept.name == f"ckpt-{bad_step - 1:08d}" and (kept / "state.json").exists()
     assert json.loads((kept / "state.json").read_text())["progress"]["global_step"] == bad_step - 1
     assert not (out / "metrics.json").exists()
+
+
+def test_a_resume_onto_changed_data_is_refused_naming_the_split(tmp_path):
+    data = tmp_path / "emotion"
+    shutil.copytree(SAMPLES_DIR / "emotion", data)
+    settings = {"path": str(data), "max_train_samples": 640, "max_eval_samples": 32, "max_length": 32}
+    recipe = write_recipe(tmp_path, "text-classification", "ClassificationData", settings, epochs=2)
+    out = tmp_path / "run"
+    process = start(recipe, out, "train.checkpoint_every=5")
+    wait_for_checkpoint(process, out)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=120)
+    assert process.returncode == 143
+
+    train = next(data.glob("train.*"))
+    rows = train.read_bytes().splitlines(keepends=True)
+    train.write_bytes(b"".join(reversed(rows)))  # the same rows in another order: other training data
+    result = run(recipe, out)
+    assert result.exit_code == 2, result.output
+    assert "holds checkpoints of a run trained on other data: the train split(s)" in result.stderr
+    assert "--restart" in result.stderr
+    assert (out / "checkpoints" / "latest").exists()  # refused, not discarded

@@ -5,6 +5,7 @@ from types import SimpleNamespace
 
 import numpy as np
 import pytest
+
 from tests.test_encoder_recipes import run, write_recipe
 from tests.test_resume import weights
 from tfhf.recipe import SAMPLES_DIR

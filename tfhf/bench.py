@@ -84,7 +84,9 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
         with strategy.scope():
             models[mode] = engine.build(recipe, task, tokenizer, log=lambda _: None, new_tokenizer=True)
             engine.compile_for_training(
-                recipe, models[mode], len(train) // recipe.train.batch_size * recipe.train.epochs,
+                recipe,
+                models[mode],
+                len(train) // recipe.train.batch_size * recipe.train.epochs,
                 steps_per_execution=1 if mode == "baseline" else None,  # the course compiles with Keras's default
             )
         collate = task.collator(tokenizer, models[mode], recipe.data)

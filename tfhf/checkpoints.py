@@ -45,22 +45,65 @@ def trainable_state(model, optimizer):
 class CheckpointStore:
     """The checkpoints of one run: `folder/ckpt-<step>/`, and `folder/latest` naming the newest."""
 
-    def __init__(self, folder, keep=2):
+    def __init__(self, folder, keep=2, log=None):
         self.folder = Path(folder)
         self.keep = keep
+        self.log = log
         self.folder.mkdir(parents=True, exist_ok=True)
         for leftover in self.folder.glob(PARTIAL_PREFIX + "*"):  # an interrupted save's remains
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
+            if log:
+                log(f"removed {leftover.name}, an interrupted checkpoint save's remains")
 
     def latest(self):
-        """The newest complete checkpoint folder, or None."""
+        """The newest complete checkpoint folder, or None when none was saved.
+
+        When `latest` cannot be read or names an incomplete folder, the newest complete
+        checkpoint is used instead, with a log line; a TfhfError only when there is none.
+        """
         pointer = self.folder / LATEST
-        if not pointer.exists():
+        if not pointer.exists() and not pointer.is_symlink():
             return None
-        path = self.folder / pointer.read_text(encoding="utf-8").strip()
-        if not (path / "state.json").exists():
-            raise TfhfError(f"{pointer} names {path.name}, which is missing or incomplete; rerun with --restart")
-        return path
+        try:
+            named = self.folder / pointer.read_text(encoding="utf-8").strip()
+            problem = None if is_complete(named) else f"names {named.name}, which is missing or incomplete"
+        except (OSError, ValueError) as error:
+            named, problem = None, f"cannot be read ({type(error).__name__})"
+        if problem is None:
+            return named
+        fallback = next(iter(self.complete_checkpoints()), None)
+        if fallback is None:
+            raise TfhfError(f"{pointer} {problem}; rerun with --restart")
+        if self.log:
+            self.log(f"{pointer} {problem}; using {fallback.name}, the newest complete checkpoint")
+        return fallback
+
+    def complete_checkpoints(self):
+        """The complete checkpoint folders, newest first."""
+        found = [
+            (int(match.group(1)), path)
+            for path in self.folder.iterdir()
+            if (match := CHECKPOINT_NAME.match(path.name)) and is_complete(path)
+        ]
+        return [path for _, path in sorted(found, reverse=True)]
+
+    def restore_newest(self, trackable):
+        """Restores the newest checkpoint that reads back whole into `trackable`: (folder, state, best weights).
+
+        A checkpoint whose files are damaged (truncated variables, corrupt state.json) is
+        skipped for the next older one, with a log line; none readable is a TfhfError.
+        """
+        latest = self.latest()
+        candidates = [latest] + [path for path in self.complete_checkpoints() if path != latest]
+        for path in candidates:
+            try:
+                state, best_weights = self.restore(path, trackable)
+            except (tf.errors.OpError, ValueError, OSError, IndexError, AssertionError) as error:
+                if self.log:
+                    self.log(f"checkpoint {path.name} cannot be restored ({type(error).__name__}); trying an older one")
+                continue
+            return path, state, best_weights
+        raise TfhfError(f"no checkpoint in {self.folder} can be restored; rerun with --restart")
 
     def save(self, step, trackable, state, best_weights=None):
         """Writes checkpoint `step` and makes it the latest.
@@ -106,6 +149,15 @@ class CheckpointStore:
             with np.load(path / BEST_WEIGHTS) as arrays:
                 best_weights = [arrays[f"arr_{index}"] for index in range(len(arrays.files))]
         return state, best_weights
+
+
+def is_complete(path):
+    """Whether checkpoint folder `path` holds everything a restore reads: variables and a parseable state.json."""
+    try:
+        json.loads((path / "state.json").read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return False
+    return (path / "variables.index").is_file()
 
 
 def replace_text(path, text):

@@ -15,15 +15,38 @@ def fail(message):
 
 
 class OneLineErrors(click.Group):
-    """Click's usage errors (an unknown option, a missing argument) as one line and exit 2, like tfhf's own."""
+    """Every way out of tfhf as one line on stderr.
+
+    Click's usage errors (an unknown option, a missing argument) exit 2, like tfhf's own;
+    Ctrl-C exits 130; anything unforeseen (a bug of tfhf's, or of a library under it)
+    exits 1 with one line that says where its full traceback was written.
+    """
 
     def main(self, *args, **kwargs):
         try:
             return super().main(*args, standalone_mode=False, **kwargs)
+        except TfhfError as error:
+            fail(error)
         except click.ClickException as error:
             fail(error.format_message())
         except click.exceptions.Abort:
+            click.echo("tfhf: interrupted", err=True)
+            sys.exit(130)
+        except Exception as error:  # noqa: BLE001 -- the last guard: never a wall of traceback, never silent
+            report = write_traceback()
+            first_line = (str(error).splitlines() or [""])[0][:300]
+            click.echo(f"tfhf: internal error: {type(error).__name__}: {first_line} (traceback: {report})", err=True)
             sys.exit(1)
+
+
+def write_traceback():
+    """Writes the exception being handled to a new file in the temp folder; returns its path."""
+    import tempfile
+    import traceback
+
+    with tempfile.NamedTemporaryFile("w", prefix="tfhf-traceback-", suffix=".txt", delete=False) as f:
+        traceback.print_exc(file=f)
+    return f.name
 
 
 @click.group(cls=OneLineErrors)
@@ -172,7 +195,10 @@ def parse_batch_sizes(text):
 @click.option("--no-repeat-ngram-size", type=int, help="Never repeat an n-gram of this size.")
 @click.option("--seed", type=int, help="Seed for sampling: the same seed gives the same samples.")
 @click.option("--xla", is_flag=True, help="Compile generation with XLA (faster for many texts; fewer options).")
-def predict(model, texts, text_file, context, task, seed, xla, **options):
+@click.option(
+    "--trust-remote-code", is_flag=True, help="Allow a model whose config names Python code of its own to run it."
+)
+def predict(model, texts, text_file, context, task, seed, xla, trust_remote_code, **options):
     """Run a trained model on TEXTS (or --file, or standard input); print one JSON line per text.
 
     MODEL_OR_RUN_DIR is a tfhf run's output directory, a saved checkpoint folder or a Hub id.
@@ -180,14 +206,28 @@ def predict(model, texts, text_file, context, task, seed, xla, **options):
     import json
 
     try:
+        check_generation_options(options)
         texts = list(texts) or read_texts(text_file)
         from tfhf.predict import Predictor  # heavy: TensorFlow, transformers
 
-        results = Predictor(model, task=task)(texts, context=context, seed=seed, xla=xla, **options)
+        predictor = Predictor(model, task=task, trust_remote_code=trust_remote_code)
+        results = predictor(texts, context=context, seed=seed, xla=xla, **options)
     except TfhfError as error:
         fail(error)
     for result in results:
         click.echo(json.dumps(result, ensure_ascii=False))
+
+
+def check_generation_options(options):
+    """Refuses counts below 1 and non-positive sampling settings before any model loads."""
+    for name in ("num_beams", "top_k", "num_return_sequences", "max_new_tokens", "no_repeat_ngram_size"):
+        if options.get(name) is not None and options[name] < 1:
+            raise TfhfError(f"--{name.replace('_', '-')} must be at least 1; got {options[name]}")
+    for name in ("temperature", "top_p", "repetition_penalty"):
+        if options.get(name) is not None and not options[name] > 0:
+            raise TfhfError(f"--{name.replace('_', '-')} must be greater than 0; got {options[name]}")
+    if options.get("top_p") is not None and options["top_p"] > 1:
+        raise TfhfError(f"--top-p must be at most 1; got {options['top_p']}")
 
 
 def read_texts(text_file):
@@ -205,6 +245,17 @@ def read_texts(text_file):
     if not texts:
         raise TfhfError(f"no texts in {text_file or 'standard input'}")
     return texts
+
+
+@main.command()
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--repo-id", help="The Hub model repo (default: the run's hub.repo_id).")
+def push(run_dir, repo_id):
+    """Push the finished run in RUN_DIR to the Hub, without training again (e.g. after its final push failed)."""
+    from tfhf.hub_push import push_finished_run
+
+    if not push_finished_run(run_dir, repo_id, log=click.echo):
+        sys.exit(1)
 
 
 @main.command("keys")

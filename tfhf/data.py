@@ -4,6 +4,7 @@ Everything here is checked before a run writes anything: a missing file, a missi
 or an empty split is a one-line TfhfError.
 """
 
+import dataclasses
 from pathlib import Path
 
 import datasets
@@ -29,8 +30,11 @@ SPLIT_FILE_NAMES = {
 }
 
 
-def load_splits(spec, columns, seed):
+def load_splits(spec, columns, seed, text_columns=()):
     """DatasetDict with 'train' and 'validation' holding (at least) `columns`.
+
+    Each of `text_columns` must hold one string per row: a number, a list or an empty
+    (null) cell is refused, naming the row and the setting that picks the column.
 
     Nested features are flattened first, so a Hub column {'translation': {'en', 'fr'}}
     is addressed as 'translation.en'. When there is no validation split, one is cut from
@@ -58,6 +62,8 @@ def load_splits(spec, columns, seed):
     for name, split in splits.items():
         _check_columns(split, columns, spec)
         _check_not_empty(split, spec, name)
+        for column in text_columns:
+            _check_text_column(split, column, spec, name)
     return datasets.DatasetDict(splits)
 
 
@@ -66,11 +72,11 @@ def _load(spec):
     if not spec.path:
         raise TfhfError("data.path is empty: give a Hub dataset id or a local data file")
     if path.is_file():
-        return _load_files({"train": path})
+        return _load_files({"train": path}, spec.load_kwargs)
     if path.is_dir() and spec.file_pattern:
         return _load_documents(path, spec.file_pattern)
     if path.is_dir():
-        return _load_files(_split_files(path))
+        return _load_files(_split_files(path), spec.load_kwargs)
     if data_suffix(path) in FILE_FORMATS or spec.path.startswith((".", "/", "~")):
         raise TfhfError(f"data file not found: {spec.path}")
     return _load_hub(spec)
@@ -78,7 +84,12 @@ def _load(spec):
 
 def _load_documents(folder, pattern):
     """One example per file matching `pattern`, in sorted (so reproducible) order."""
-    files = sorted(file for file in folder.glob(pattern) if file.is_file())
+    try:
+        files = sorted(file for file in folder.glob(pattern) if file.is_file())
+    except OSError as error:  # a link that loops back into the folder makes '**' recurse until the path is too long
+        raise TfhfError(
+            f"data folder {folder} cannot be searched for {pattern!r}: {error.strerror} (a link that loops?)"
+        ) from None
     if not files:
         raise TfhfError(f"data folder {folder} has no file matching {pattern!r}")
     rows = {"text": [], "file": []}
@@ -93,13 +104,15 @@ def _split_files(folder):
     for file in sorted(folder.iterdir()):
         split = SPLIT_FILE_NAMES.get(file.name.split(".")[0].lower())
         if split and data_suffix(file) in FILE_FORMATS and split not in files:
+            if not file.is_file():
+                raise TfhfError(f"data folder {folder}: {file.name} is not a readable file (a link that loops?)")
             files[split] = file
     if "train" not in files:
         raise TfhfError(f"data folder {folder} has no train file (train.jsonl, train.csv, ...)")
     return files
 
 
-def _load_files(files):
+def _load_files(files, load_kwargs):
     suffixes = {data_suffix(file) for file in files.values()}
     if len(suffixes) > 1:
         raise TfhfError(f"data files mix formats ({', '.join(sorted(suffixes))}); use one format")
@@ -108,6 +121,7 @@ def _load_files(files):
         known = ", ".join(FILE_FORMATS)
         raise TfhfError(f"data file {next(iter(files.values()))} has unknown format {suffix!r} (known: {known})")
     builder, kwargs = FILE_FORMATS[suffix]
+    kwargs = {**kwargs, **load_kwargs}  # e.g. {'field': 'data'} for a JSON document that nests its rows
     return datasets.DatasetDict({split: _load_file(builder, kwargs, split, file) for split, file in files.items()})
 
 
@@ -143,7 +157,31 @@ def _limit(split, max_samples):
 def _check_columns(split, columns, spec):
     for column in columns:
         if column not in split.column_names:
-            raise TfhfError(f"{_describe(spec)} has no column {column!r} (columns: {', '.join(split.column_names)})")
+            raise TfhfError(
+                f"{_describe(spec)} has no column {column!r} (columns: {', '.join(split.column_names)}); "
+                f"set {_setting_of(spec, column)} to one of them"
+            )
+
+
+def _check_text_column(split, column, spec, split_name):
+    """One string per row: datasets would train on a list column's repr, or fail deep in the tokenizer."""
+    feature = split.features[column]
+    where = f"column {column!r} ({_setting_of(spec, column)}) of {_describe(spec)}, split {split_name!r}"
+    if not (isinstance(feature, datasets.Value) and feature.dtype in ("string", "large_string")):
+        kind = feature.dtype if isinstance(feature, datasets.Value) else type(feature).__name__.lower()
+        raise TfhfError(f"{where} holds {kind} values, not text; point {_setting_of(spec, column)} at a text column")
+    values = split.select_columns([column]).with_format("arrow")[:][column]  # the split's own rows, in order
+    if values.null_count:
+        row = values.to_pylist().index(None)
+        raise TfhfError(f"{where} is empty (null) at row {row}; fill or drop such rows")
+
+
+def _setting_of(spec, column):
+    """The data setting that names `column`, e.g. 'data.target_column'."""
+    for f in dataclasses.fields(spec):
+        if f.name.endswith("_column") and getattr(spec, f.name) == column:
+            return f"data.{f.name}"
+    return "the recipe's data settings"
 
 
 def _check_not_empty(split, spec, name):

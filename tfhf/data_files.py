@@ -81,6 +81,11 @@ def check_delimited(file, lines, delimiter):
     if header is None:
         return
     for row in rows:
+        if row == header:
+            raise TfhfError(
+                f"data file {file} line {rows.line_num} repeats the header ({', '.join(header)}); "
+                "remove it (were two files joined?)"
+            )
         if row and len(row) != len(header):
             raise TfhfError(
                 f"data file {file} line {rows.line_num} has {len(row)} fields; the header has {len(header)} "

@@ -8,41 +8,47 @@ Read top to bottom, this is the whole flow:
     output directory (model, tokenizer, recipe.json, metrics.json)
 
 Every check of the user's input (task, data, columns, model name) happens before anything
-is written; the output directory is published in one rename at the end (tfhf.run_dir).
+is written. The output directory is locked for the whole run, and published all at once at
+the end (tfhf.run_dir); a folder tfhf did not write is never replaced.
 While training, checkpoints/ in the output directory lets a killed run resume (tfhf.resume).
 """
 
+import errno
 import json
 import math
+import re
 import shutil
 import sys
 import time
 import warnings
+from contextlib import contextmanager
 from dataclasses import replace
 from pathlib import Path
 
 import tensorflow as tf
 from transformers import create_optimizer
 
-from tfhf import distribution, precision, resume, runtime
+from tfhf import distribution, precision, resume, run_dir, runtime
 from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data import load_splits
+from tfhf.data_fingerprint import data_fingerprints
 from tfhf.epoch_evaluation import EpochEvaluation, is_number
 from tfhf.errors import TfhfError
 from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.length_buckets import LengthBuckets
 from tfhf.model_card import write_model_card
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
+from tfhf.position_limits import check_positions
 from tfhf.preflight import run_preflight
-from tfhf.recipe import summary
-from tfhf.run_dir import staged_directory, write_json, write_jsonl
+from tfhf.recipe import summary, validated
+from tfhf.run_dir import write_json, write_jsonl
 from tfhf.runtime import random_generators
-from tfhf.setting_ranges import check_values
 from tfhf.signals import stop_requests
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
 from tfhf.training import Progress, TrainingMonitor, fit_epochs
 
+DISK_FULL = re.compile(r"No space left on device|os error 28", re.IGNORECASE)
 TENSORBOARD_LOGS = "logs"  # TensorBoard's folder: in checkpoints/ while training, then in the output directory
 
 
@@ -63,11 +69,14 @@ def run(recipe, output_dir, log=print, restart=False):
     if not planned.is_chief:
         output_dir = output_dir.with_name(f".{output_dir.name}.worker-{planned.worker_index}")
         log(f"worker {planned.worker_index} is not the chief: its files go to {output_dir}, removed at the end")
-    resume.check_output_dir(output_dir, task.name)
-    with stop_requests() as requests:
-        metrics = _run(recipe, task, planned, output_dir, log, restart, requests, token)
-    if not planned.is_chief:
-        shutil.rmtree(output_dir, ignore_errors=True)
+    run_dir.check_output_dir(output_dir, task.name)  # before the lock file is written beside it
+    with run_dir.output_lock(output_dir, log):
+        run_dir.recover(output_dir, log)
+        run_dir.check_output_dir(output_dir, task.name)  # again: the recovery may have put a run back
+        with stop_requests() as requests, disk_full_as_one_line(output_dir):
+            metrics = _run(recipe, task, planned, output_dir, log, restart, requests, token)
+        if not planned.is_chief:
+            shutil.rmtree(output_dir, ignore_errors=True)
     return metrics
 
 
@@ -75,7 +84,8 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
-    saved = resume.saved_run(output_dir, recipe_dict, restart, log)
+    fingerprints = data_fingerprints(raw, task.columns(recipe.data))
+    saved = resume.saved_run(output_dir, recipe_dict, fingerprints, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
     tokenizer, tokenized = tokenize(recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None)
     data = recipe.data
@@ -99,13 +109,13 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         state = trainable_state(model, optimizer)
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
     each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
-    store = CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints)
+    run_dir.claim(output_dir, task.name)
+    store = CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints, log=log)
     progress = Progress()
 
     if saved:
         metrics = saved["scores"]
-        latest = store.latest()
-        checkpoint_state, best_weights = store.restore(latest, state)
+        latest, checkpoint_state, best_weights = store.restore_newest(state)
         progress = Progress(**checkpoint_state["progress"])
         if each_epoch:
             each_epoch.load_state(checkpoint_state["each_epoch"], best_weights)
@@ -123,7 +133,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             banner(log, "Evaluation before training")
             metrics["before"], _ = evaluate("before")
             log(describe_metrics(metrics["before"]))
-        resume.save_run_start(checkpoints, recipe_dict, metrics, tokenizer)
+        resume.save_run_start(checkpoints, recipe_dict, fingerprints, metrics, tokenizer)
 
     def save_checkpoint():
         checkpoint_state = {"progress": progress.to_dict()}
@@ -197,7 +207,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         )
 
     banner(log, f"Saving to {output_dir}")
-    with staged_directory(output_dir) as staging, warnings.catch_warnings():
+    with run_dir.staged_directory(output_dir, task.name) as staging, warnings.catch_warnings():
         # Marian-style configs carry generation ids (forced_eos_token_id) that transformers 4.57
         # asks to move to generation_config; both are saved and read back correctly.
         warnings.filterwarnings("ignore", "Some non-default generation parameters")
@@ -213,9 +223,23 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         banner(log, f"Pushing to the Hub: {recipe.hub.repo_id}")
         pushed = pusher.push_and_wait(output_dir, "End of training")
         pusher.close()
-        metrics_note = "" if pushed else "; the run is complete on disk, push it again with the same command"
+        metrics_note = "" if pushed else f"; the run is complete on disk: send it with `tfhf push {output_dir}`"
         log(f"final push {'done' if pushed else 'failed'}{metrics_note}")
     return metrics
+
+
+@contextmanager
+def disk_full_as_one_line(output_dir):
+    """A full disk while training or publishing, as one line: checkpoints and publishing are atomic, so nothing is lost."""
+    try:
+        yield
+    except Exception as error:
+        if not (getattr(error, "errno", None) == errno.ENOSPC or DISK_FULL.search(str(error))):
+            raise
+        raise TfhfError(
+            f"the disk is full while writing {output_dir}; free some space and run the same command again "
+            "(it resumes from the last complete checkpoint; nothing already written was lost)"
+        ) from None
 
 
 def push_token(recipe, planned):
@@ -246,7 +270,7 @@ def checked_task(recipe, log):
     Shared by everything that takes a recipe (run, doctor, bench), so each refuses the same input.
     """
     task = task_for(recipe)
-    check_values(recipe)
+    validated(recipe)  # a Recipe built in Python, not loaded from a file, is checked here
     log(summary(recipe))
     task.validate(recipe, log)
     if recipe.eval.best_metric and not recipe.eval.each_epoch:
@@ -257,7 +281,9 @@ def checked_task(recipe, log):
 def load_data(recipe, task, log):
     """(recipe resolved against the data, e.g. with its label names; the raw splits)."""
     banner(log, "Data")
-    raw = load_splits(recipe.data, task.columns(recipe.data), seed=recipe.train.seed)
+    raw = load_splits(
+        recipe.data, task.columns(recipe.data), seed=recipe.train.seed, text_columns=task.text_columns(recipe.data)
+    )
     log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {recipe.data.path}")
     return replace(recipe, data=task.resolve(recipe.data, raw)), raw
 
@@ -291,6 +317,7 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     """The model (inside the caller's strategy scope); a newly trained tokenizer learns its length limit."""
     banner(log, "Model")
     model = make_model(recipe, task, tokenizer)
+    check_positions(recipe, model.config)
     precision.adapt(model)
     # Dropout's generators draw their seeds when created: creating them here, always, keeps
     # those seeds the same whatever runs next (the preflight checks, compile).
@@ -349,12 +376,12 @@ def make_tokenizer(recipe, task, train_split, log):
     spec = recipe.model
     name = spec.tokenizer or spec.checkpoint
     if name:
-        tokenizer = load_tokenizer(name)
+        tokenizer = load_tokenizer(name, trust_remote_code=spec.trust_remote_code)
         log(f"{type(tokenizer).__name__} from {name}")
         return tokenizer
     started = time.perf_counter()
     tokenizer = train_tokenizer(
-        task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size, style=task.tokenizer_style
+        task.tokenizer_corpus(train_split, recipe.data), spec.tokenizer_vocab_size, task.tokenizer_style, log
     )
     log(
         f"trained a {len(tokenizer)}-token {task.tokenizer_style} tokenizer on the training split in {time.perf_counter() - started:.1f} s"
@@ -365,12 +392,12 @@ def make_tokenizer(recipe, task, train_split, log):
 def make_model(recipe, task, tokenizer):
     spec = recipe.model
     if spec.checkpoint:
-        return load_pretrained_model(task.model_class, spec.checkpoint, **task.head_config(recipe.data))
-    model = build_model(
+        return load_pretrained_model(
+            task.model_class, spec.checkpoint, trust_remote_code=spec.trust_remote_code, **task.head_config(recipe.data)
+        )
+    return build_model(
         task.model_class, spec.config, **task.special_token_ids(tokenizer), **task.head_config(recipe.data)
     )
-    model.build_in_name_scope()
-    return model
 
 
 def describe_metrics(metrics):

@@ -11,8 +11,12 @@ A failed push (network, server, permissions) is reported in one line and the nex
 pushes again; it never stops training. The token comes from the usual places (HF_TOKEN,
 the `huggingface-cli login` file). It is only ever handed to HfApi: error messages are
 scrubbed of it before they are printed, and nothing tfhf writes contains it.
+
+`tfhf push RUN_DIR` sends a finished run again (after its final push failed) without
+retraining.
 """
 
+import json
 import shutil
 import tempfile
 from concurrent.futures import ThreadPoolExecutor
@@ -21,6 +25,7 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfhf.errors import TfhfError
+from tfhf.run_dir import MARKER, marker
 from tfhf.training import reached_multiple
 
 
@@ -32,6 +37,28 @@ def hub_token():
     if not token:
         raise TfhfError("hub.repo_id is set but no Hub token was found: set HF_TOKEN or run `huggingface-cli login`")
     return token
+
+
+def push_finished_run(run_dir, repo_id, log):
+    """`tfhf push`: commits a finished run's output directory to `repo_id` (default: its recipe's hub.repo_id).
+
+    Returns True when the push succeeded. Used after a final push failed: nothing retrains.
+    """
+    run_dir = Path(run_dir)
+    if not (marker(run_dir) or {}).get("complete"):
+        raise TfhfError(f"{run_dir} is not a finished tfhf run (its {MARKER} is missing or says it is incomplete)")
+    try:
+        hub = json.loads((run_dir / "recipe.json").read_text(encoding="utf-8")).get("hub") or {}
+    except (OSError, ValueError, AttributeError):
+        hub = {}
+    repo_id = repo_id or hub.get("repo_id")
+    if not repo_id:
+        raise TfhfError(f"{run_dir}'s recipe sets no hub.repo_id: give the repo with --repo-id USER/NAME")
+    pusher = HubPusher(repo_id, hub_token(), log, private=bool(hub.get("private")))
+    try:
+        return pusher.push_and_wait(run_dir, "Upload of a finished run")
+    finally:
+        pusher.close()
 
 
 class HubPusher:
@@ -78,7 +105,9 @@ class HubPusher:
             if not self._repo_ready:
                 self._api.create_repo(self.repo_id, private=self._private, exist_ok=True)
                 self._repo_ready = True
-            self._api.upload_folder(repo_id=self.repo_id, folder_path=str(folder), commit_message=message)
+            self._api.upload_folder(
+                repo_id=self.repo_id, folder_path=str(folder), commit_message=message, ignore_patterns=[MARKER]
+            )
         except Exception as error:  # noqa: BLE001 -- any failure of a push is reported, never raised into training
             reason = self._scrub(str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__)
             self.failed.append((message, reason))

@@ -38,8 +38,19 @@ def label_names(split, column, given=()):
     raise TfhfError(f"column {column!r} holds {', '.join(kinds)} values; labels must be class ids or names")
 
 
-def with_label_names(data, raw, column):
-    """`data` with its label names resolved from `column` of the raw splits, every value checked."""
+def with_label_names(data, raw, column, per_word=False):
+    """`data` with its label names resolved from `column` of the raw splits, every value checked.
+
+    `per_word`: each row holds a list of labels (token classification); otherwise one label.
+    """
+    if not per_word:
+        for split_name, split in raw.items():
+            feature = split.features[column]
+            if isinstance(feature, list | datasets.List | datasets.Sequence):
+                raise TfhfError(
+                    f"column {column!r} (data.label_column), split {split_name!r}, holds lists of labels; "
+                    "text classification takes one label per example"
+                )
     names = label_names(raw["train"], column, data.label_names)
     check_labels(raw, column, names)
     return replace(data, label_names=names)

@@ -5,12 +5,18 @@ model (STACK.md trap 2: it iterates a safetensors archive, which is not iterable
 huggingface/transformers#40028, won't fix). Most Hub checkpoints ship only that file, so
 tfhf loads it itself: build the TF model from the config, then feed the archive through
 transformers' own PyTorch-to-TF weight mapping with an iterable view of it. No torch needed.
+
+Every loader passes `trust_remote_code` explicitly (False unless the user opts in with
+model.trust_remote_code or `tfhf predict --trust-remote-code`): a folder or repo whose
+config names its own Python code is refused in one line instead of reaching
+transformers' interactive prompt, which would import that code on a "y".
 """
 
 import os
 
+import tensorflow as tf
 from huggingface_hub.errors import HFValidationError
-from safetensors import safe_open
+from safetensors import SafetensorError, safe_open
 from transformers import AutoConfig, AutoTokenizer
 from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf2_model
 from transformers.utils import cached_file
@@ -18,36 +24,40 @@ from transformers.utils import cached_file
 from tfhf.errors import TfhfError
 
 TF_WEIGHTS = "tf_model.h5"
+MAX_MISSING_SHARE = 0.5  # of a model's weights a checkpoint may leave at their random initial values
 SAFETENSORS_WEIGHTS = "model.safetensors"
 
 
-def load_pretrained_model(model_class, checkpoint, **config_overrides):
+def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **config_overrides):
     """`model_class` (a TFAutoModelFor* class) with weights from `checkpoint`, TF or PyTorch format."""
     if os.path.isdir(checkpoint) and not os.path.isfile(os.path.join(checkpoint, "config.json")):
         raise TfhfError(f"could not load model from {checkpoint}: the folder has no config.json")
+    options = {"trust_remote_code": trust_remote_code, **config_overrides}
     try:
         tf_file = _find(checkpoint, TF_WEIGHTS)
         safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
         if safetensors_file and _safetensors_format(safetensors_file) == "pt":
-            return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, config_overrides)
-        return model_class.from_pretrained(checkpoint, **config_overrides)
-    except (OSError, ValueError, HFValidationError) as error:
+            return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options)
+        return model_class.from_pretrained(checkpoint, **options)
+    except (OSError, ValueError, HFValidationError, SafetensorError) as error:
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None
 
 
-def load_config(checkpoint):
+def load_config(checkpoint, trust_remote_code=False):
     """The model config of a Hub id or folder, without loading any weights."""
     try:
-        return AutoConfig.from_pretrained(checkpoint)
+        return AutoConfig.from_pretrained(checkpoint, trust_remote_code=trust_remote_code)
     except (OSError, ValueError, HFValidationError) as error:
         raise TfhfError(_unavailable(checkpoint, "model config", error)) from None
 
 
-def load_tokenizer(name):
+def load_tokenizer(name, trust_remote_code=False):
     try:
-        return AutoTokenizer.from_pretrained(name)
+        return AutoTokenizer.from_pretrained(name, trust_remote_code=trust_remote_code)
     except (OSError, HFValidationError, ValueError) as error:
         raise TfhfError(_unavailable(name, "tokenizer", error)) from None
+    except AttributeError as error:  # e.g. a folder with tokenizer_config.json but no vocabulary files
+        raise TfhfError(f"could not load tokenizer from {name}: its files are incomplete ({error})") from None
 
 
 def build_model(model_class, architecture, **special_ids):
@@ -56,11 +66,28 @@ def build_model(model_class, architecture, **special_ids):
     model_type = architecture.pop("model_type", None)
     if not model_type:
         raise TfhfError("model.config needs a 'model_type' (e.g. 'marian') to build a model from scratch")
+    taken = sorted(set(architecture) & set(special_ids))
+    if taken:
+        raise TfhfError(f"model.config sets {', '.join(taken)}, which tfhf takes from the tokenizer; remove it")
     try:
         config = AutoConfig.for_model(model_type, **architecture, **special_ids)
     except ValueError as error:
         raise TfhfError(f"model.config: {str(error).splitlines()[0]}") from None
-    return model_class.from_config(config)
+    try:
+        model = model_class.from_config(config)
+        model.build_in_name_scope()
+    except ValueError as error:
+        if "Unrecognized configuration class" in str(error):
+            raise TfhfError(
+                f"model.config: a {model_type!r} model cannot do this task ({model_class.__name__} has no "
+                f"{type(config).__name__}); choose another model_type"
+            ) from None
+        raise TfhfError(f"model.config: {str(error).splitlines()[0][:300]}") from None
+    except (NotImplementedError, TypeError, tf.errors.InvalidArgumentError) as error:
+        raise TfhfError(
+            f"model.config cannot build a {model_type!r} model: {str(error).splitlines()[0][:300]}"
+        ) from None
+    return model
 
 
 class _IterableArchive:
@@ -76,19 +103,35 @@ class _IterableArchive:
         return self._archive.get_tensor(name)
 
 
-def _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, config_overrides):
-    config = AutoConfig.from_pretrained(checkpoint, **config_overrides)
+def _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options):
+    config = AutoConfig.from_pretrained(checkpoint, **options)
     model = model_class.from_config(config)
     model.build_in_name_scope()
     with safe_open(safetensors_file, framework="tf") as archive:
-        load_pytorch_state_dict_in_tf2_model(
+        _, loading_info = load_pytorch_state_dict_in_tf2_model(
             model,
             _IterableArchive(archive),
             tf_inputs=False,
             allow_missing_keys=True,
+            output_loading_info=True,
             tf_to_pt_weight_rename=getattr(model, "tf_to_pt_weight_rename", None),
         )
+    _check_mostly_loaded(model, loading_info["missing_keys"], safetensors_file)
     return model
+
+
+def _check_mostly_loaded(model, missing, weights_file):
+    """Refuses a weights file that fills too few of the model's weights: it was saved from another architecture.
+
+    A new task head is missing by design (a few tensors of hundreds), so only a file that
+    leaves most weights at their random initial values is refused.
+    """
+    share = len(missing) / max(len(model.weights), 1)
+    if share > MAX_MISSING_SHARE:
+        raise TfhfError(
+            f"{weights_file} has no weights for {len(missing)} of the {len(model.weights)} weights of "
+            f"{type(model).__name__} (e.g. {min(missing)}): it holds another architecture's weights"
+        )
 
 
 def _safetensors_format(path):
@@ -110,6 +153,11 @@ def _find(checkpoint, filename):
 
 
 def _unavailable(name, what, error):
+    if "contains custom code" in str(error):
+        return (
+            f"{name} needs Python code from its own files to load its {what} (auto_map in its config); tfhf runs no "
+            "such code unless you allow it: model.trust_remote_code=True (tfhf predict: --trust-remote-code)"
+        )
     if os.path.exists(name):
         return f"could not load {what} from {name}: {str(error).splitlines()[0][:200]}"
     return f"could not load {what} {name!r}: not a local folder, and not found on the Hub or in its cache (offline?)"

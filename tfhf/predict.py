@@ -46,23 +46,47 @@ def saved_recipe(model_path):
     if not recipe_file.is_file():
         return None
     try:
-        return json.loads(recipe_file.read_text(encoding="utf-8"))
+        recipe = json.loads(recipe_file.read_text(encoding="utf-8"))
     except (ValueError, UnicodeDecodeError) as error:
         raise TfhfError(f"{recipe_file} is not valid JSON: {error}") from None
+    if not isinstance(recipe, dict) or not isinstance(recipe.get("task", ""), str):
+        raise TfhfError(
+            f"{recipe_file} is not a tfhf recipe (a JSON {type(recipe).__name__}, not an object with a task)"
+        )
+    return recipe
 
 
-def infer_task(model_path):
-    """The pipeline task of a run directory, checkpoint folder or Hub id."""
-    recipe = saved_recipe(model_path)
-    if recipe and "task" in recipe:
-        return recipe["task"]
-    from tfhf.model_loading import load_config
-
-    config = load_config(str(model_path))
+def architecture_task(config):
+    """The pipeline task the config's architecture implies, or None."""
     for architecture in config.architectures or ():
         for suffix, task in ARCHITECTURE_TASKS:
             if architecture.endswith(suffix):
                 return task
+    return None
+
+
+def infer_task(model_path, trust_remote_code=False):
+    """The pipeline task of a run directory, checkpoint folder or Hub id.
+
+    A recipe.json whose task the model's architecture cannot do (a classifier's folder
+    saying fill-mask) is refused: its pipeline would print garbage, not an error.
+    """
+    from tfhf.model_loading import load_config
+
+    recipe = saved_recipe(model_path)
+    config = load_config(str(model_path), trust_remote_code)
+    implied = architecture_task(config)
+    if recipe and "task" in recipe:
+        task = recipe["task"]
+        generating = implied == "text2text-generation" and task in GENERATING_TASKS
+        if implied and implied != task and not generating:
+            raise TfhfError(
+                f"{Path(model_path) / 'recipe.json'} says task {task!r}, but the model is a "
+                f"{', '.join(config.architectures)} ({implied}); fix recipe.json or give --task {implied}"
+            )
+        return task
+    if implied:
+        return implied
     raise TfhfError(
         f"cannot tell the task of {model_path}: no recipe.json, and its config names no known architecture "
         f"({', '.join(config.architectures or ['none'])}); give --task"
@@ -72,7 +96,7 @@ def infer_task(model_path):
 class Predictor:
     """A loaded model and its pipeline: `Predictor(path)(texts, context=..., **options)` -> list of dicts."""
 
-    def __init__(self, model_path, task=None):
+    def __init__(self, model_path, task=None, trust_remote_code=False):
         from transformers import TFAutoModelForSeq2SeqLM, pipeline
 
         from tfhf.model_loading import load_pretrained_model, load_tokenizer
@@ -81,14 +105,21 @@ class Predictor:
         model_path = str(model_path)
         if Path(model_path).is_dir() and not (Path(model_path) / "config.json").is_file():
             raise TfhfError(f"{model_path} is not a model folder: it has no config.json")
-        self.task = task or infer_task(model_path)
+        self.task = task or infer_task(model_path, trust_remote_code)
         if self.task not in (*TASKS, "text2text-generation"):
             raise TfhfError(f"unknown task {self.task!r} (tasks: {', '.join([*TASKS, 'text2text-generation'])})")
         model_class = TFAutoModelForSeq2SeqLM if self.task == "text2text-generation" else TASKS[self.task].model_class
-        self.tokenizer = load_tokenizer(model_path)
-        self.model = load_pretrained_model(model_class, model_path)
+        self.tokenizer = load_tokenizer(model_path, trust_remote_code)
+        self.model = load_pretrained_model(model_class, model_path, trust_remote_code)
         # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
-        self.pipeline = pipeline(self.task, model=self.model, tokenizer=self.tokenizer, framework="tf", dtype=None)
+        self.pipeline = pipeline(
+            self.task,
+            model=self.model,
+            tokenizer=self.tokenizer,
+            framework="tf",
+            dtype=None,
+            trust_remote_code=trust_remote_code,
+        )
         self.defaults = run_defaults(saved_recipe(model_path) or {})
 
     def __call__(self, texts, context=None, seed=None, xla=False, **options):
@@ -98,6 +129,8 @@ class Predictor:
         for index, text in enumerate(texts):
             if not text.strip():
                 raise TfhfError(f"input {index + 1} is empty: give some text")
+        if self.task != "question-answering":  # QA windows a long context itself
+            self._check_lengths(texts)
         if self.task == "question-answering":
             return [self._answer(question, context) for question in texts]
         if self.task == "fill-mask":
@@ -112,6 +145,20 @@ class Predictor:
         if self.task == "token-classification":
             return [{"entities": self._entities(text)} for text in texts]
         return [{"labels": self._labels(text)} for text in texts]
+
+    def _check_lengths(self, texts):
+        """Refuses a text with more tokens than the model has positions: it would fail, or ask XLA for huge buffers."""
+        from tfhf.position_limits import model_positions
+
+        limit = model_positions(self.model.config)
+        if limit is None:
+            return
+        for index, text in enumerate(texts):
+            length = len(self.tokenizer(text)["input_ids"])
+            if length > limit:
+                raise TfhfError(
+                    f"input {index + 1} is {length} tokens long; this model reads at most {limit}: shorten it"
+                )
 
     def _labels(self, text):
         scores = self.pipeline(text, top_k=None)

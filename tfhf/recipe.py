@@ -26,15 +26,49 @@ from tfhf.errors import TfhfError
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 
-def setting(default, doc, choices=None):
-    """A dataclass field carrying its own help text (shown by `tfhf recipes --help-keys`)."""
-    metadata = {"doc": doc, "choices": choices}
+@dataclass(frozen=True)
+class Range:
+    """The values a numeric setting may take: `low` and `high` included unless `*_open`; None is unbounded."""
+
+    low: float | None = None
+    high: float | None = None
+    low_open: bool = False
+    high_open: bool = False
+
+    def __contains__(self, value):
+        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
+            return False
+        return self.high is None or (value < self.high if self.high_open else value <= self.high)
+
+    def describe(self):
+        if self.high is None:
+            return f"greater than {self.low}" if self.low_open else f"at least {self.low}" if self.low else "0 or more"
+        if self.low_open and self.high_open:
+            return f"between {self.low} and {self.high}"
+        if self.high_open:
+            return f"from {self.low} up to (not including) {self.high}"
+        return f"from {self.low} to {self.high}"
+
+
+AT_LEAST_ONE = Range(1)
+POSITIVE = Range(0, low_open=True)
+NON_NEGATIVE = Range(0)
+FRACTION = Range(0, 1, high_open=True)
+OPEN_FRACTION = Range(0, 1, low_open=True, high_open=True)
+
+
+def setting(default, doc, choices=None, within=None, positions=False):
+    """A dataclass field carrying its own help text (shown by `tfhf keys`), allowed choices and range.
+
+    `positions`: the value is a length in tokens, which the model must have position embeddings for.
+    """
+    metadata = {"doc": doc, "choices": choices, "within": within, "positions": positions}
     if isinstance(default, (dict, list)):
         return field(default_factory=lambda: type(default)(default), metadata=metadata)
     return field(default=default, metadata=metadata)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Model:
     """What to train: a pretrained checkpoint, or an architecture built from scratch."""
 
@@ -51,10 +85,17 @@ class Model:
         "Hub id or folder of the tokenizer. None: the checkpoint's own; with no checkpoint, "
         "a new tokenizer is trained on the training split.",
     )
-    tokenizer_vocab_size: int = setting(8000, "Vocabulary size of a tokenizer trained from the data.")
+    tokenizer_vocab_size: int = setting(
+        8000, "Vocabulary size of a tokenizer trained from the data.", within=Range(100, 1_000_000)
+    )
+    trust_remote_code: bool = setting(
+        False,
+        "Allow a checkpoint or tokenizer whose config names Python code of its own (auto_map) to run that "
+        "code. Off: such a model is refused, and nothing from its folder is imported.",
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Data:
     """Where the examples come from and how many to use."""
 
@@ -68,18 +109,20 @@ class Data:
     train_split: str = setting("train", "Split to train on.")
     validation_split: str = setting("validation", "Split to evaluate on.")
     validation_fraction: float = setting(
-        0.1, "When the data has no validation split, this share of train becomes one (seeded)."
+        0.1,
+        "When the data has no validation split, this share of train becomes one (seeded).",
+        within=OPEN_FRACTION,
     )
     file_pattern: str | None = setting(
         None,
         "With `path` a folder of documents: a glob such as '*.py'; each matching file becomes one "
         "example with columns 'text' and 'file'.",
     )
-    max_train_samples: int | None = setting(None, "Use at most this many training examples.")
-    max_eval_samples: int | None = setting(None, "Evaluate on at most this many examples.")
+    max_train_samples: int | None = setting(None, "Use at most this many training examples.", within=AT_LEAST_ONE)
+    max_eval_samples: int | None = setting(None, "Evaluate on at most this many examples.", within=AT_LEAST_ONE)
 
 
-@dataclass
+@dataclass(frozen=True)
 class Seq2SeqData(Data):
     """Data for text-to-text tasks: a source column and a target column."""
 
@@ -88,29 +131,42 @@ class Seq2SeqData(Data):
     )
     target_column: str = setting("target", "Column holding the reference output text.")
     source_prefix: str = setting("", "Text put before every source, e.g. 'summarize: ' for T5 models.")
-    max_source_length: int = setting(128, "Source texts are truncated to this many tokens.")
-    max_target_length: int = setting(128, "Target texts are truncated to this many tokens.")
+    max_source_length: int = setting(
+        128, "Source texts are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True
+    )
+    max_target_length: int = setting(
+        128, "Target texts are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class TextData(Data):
     """Data for language modelling: one text column, concatenated and cut into blocks."""
 
     text_column: str = setting("text", "Column holding the text.")
     keywords: tuple = setting((), "Keep only examples whose text contains one of these strings; () keeps all.")
-    block_size: int = setting(128, "Tokens per training example: the texts are concatenated and cut into blocks.")
+    block_size: int = setting(
+        128,
+        "Tokens per training example: the texts are concatenated and cut into blocks.",
+        within=AT_LEAST_ONE,
+        positions=True,
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class MaskedLMData(TextData):
     """Data for masked-LM domain adaptation: which tokens are masked, and the fill-mask check."""
 
-    mlm_probability: float = setting(0.15, "Share of tokens (or of words, with whole-word masking) that are masked.")
+    mlm_probability: float = setting(
+        0.15, "Share of tokens (or of words, with whole-word masking) that are masked.", within=OPEN_FRACTION
+    )
     whole_word_masking: bool = setting(False, "Mask every subword of a chosen word, instead of single tokens.")
-    fill_mask_top_k: int = setting(5, "Predictions shown per [MASK] for the sentences in generate.prompts.")
+    fill_mask_top_k: int = setting(
+        5, "Predictions shown per [MASK] for the sentences in generate.prompts.", within=AT_LEAST_ONE
+    )
 
 
-@dataclass
+@dataclass(frozen=True)
 class LabelledData(Data):
     """What the encoder tasks share: label names, input length, and texts to predict after training."""
 
@@ -119,11 +175,11 @@ class LabelledData(Data):
         "Label names in id order; () takes them from the dataset's ClassLabel feature, or else the "
         "distinct string labels of the training split, sorted.",
     )
-    max_length: int = setting(128, "Inputs are truncated to this many tokens.")
+    max_length: int = setting(128, "Inputs are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True)
     predict_texts: tuple = setting((), "Texts to predict after training; the predictions are saved with the run.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class ClassificationData(LabelledData):
     """Data for text classification: one text column, or a pair of them, and a label column."""
 
@@ -132,7 +188,7 @@ class ClassificationData(LabelledData):
     label_column: str = setting("label", "Column holding the label: a class id or a label name.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class TokenClassificationData(LabelledData):
     """Data for token classification (NER): words and one tag per word."""
 
@@ -143,7 +199,7 @@ class TokenClassificationData(LabelledData):
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class QuestionAnsweringData(Data):
     """Data for extractive question answering in the SQuAD shape."""
 
@@ -152,29 +208,36 @@ class QuestionAnsweringData(Data):
     answers_column: str = setting(
         "answers", "Column holding {'text': [...], 'answer_start': [...]}; validation may list several answers."
     )
-    max_length: int = setting(384, "Tokens per window of question + context.")
-    stride: int = setting(128, "Context tokens shared by consecutive windows of a long context.")
-    n_best: int = setting(20, "Start and end candidates considered per window.")
-    max_answer_length: int = setting(30, "Longest answer considered, in tokens.")
+    max_length: int = setting(384, "Tokens per window of question + context.", within=AT_LEAST_ONE, positions=True)
+    stride: int = setting(128, "Context tokens shared by consecutive windows of a long context.", within=NON_NEGATIVE)
+    n_best: int = setting(20, "Start and end candidates considered per window.", within=AT_LEAST_ONE)
+    max_answer_length: int = setting(30, "Longest answer considered, in tokens.", within=AT_LEAST_ONE)
     predict_questions: tuple = setting(
         (), "(question, context) pairs to answer after training; the answers are saved with the run."
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Train:
     """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, linear decay)."""
 
-    epochs: int = setting(3, "Passes over the training data.")
-    batch_size: int = setting(32, "Examples per step on each replica; a step takes batch_size x replicas.")
+    epochs: int = setting(3, "Passes over the training data.", within=AT_LEAST_ONE)
+    batch_size: int = setting(
+        32, "Examples per step on each replica; a step takes batch_size x replicas.", within=AT_LEAST_ONE
+    )
     global_batch_size: int = setting(
         0,
         "Examples per step over all replicas, split evenly between them (must be a multiple of the number of "
         "replicas); 0 means batch_size x replicas. Set it to keep a script's global batch on any hardware.",
+        within=NON_NEGATIVE,
     )
-    learning_rate: float = setting(5e-5, "Peak learning rate, reached after warmup, then decayed linearly to 0.")
-    warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.")
-    weight_decay: float = setting(0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.")
+    learning_rate: float = setting(
+        5e-5, "Peak learning rate, reached after warmup, then decayed linearly to 0.", within=POSITIVE
+    )
+    warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.", within=FRACTION)
+    weight_decay: float = setting(
+        0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.", within=NON_NEGATIVE
+    )
     seed: int = setting(42, "Seeds Python, NumPy and TensorFlow: same seed, same run.")
     length_buckets: int = setting(
         0,
@@ -182,29 +245,34 @@ class Train:
         "lengths (quantiles of the data's lengths): less compute spent on padding, at the price of "
         "less varied batches, which can slow learning (README, Performance). 0: a plain shuffle, "
         "each batch padded to its longest row, as the course does.",
+        within=NON_NEGATIVE,
     )
     steps_per_execution: int = setting(
         1,
         "Training steps per call from Keras into TensorFlow. More than 1 saves Keras's per-step Python "
         "work (a small model's short steps gain most); the progress bar, checkpoint_every and hub "
         "pushes then act at most once per call, at the first call that reaches their step.",
+        within=AT_LEAST_ONE,
     )
     checkpoint_every: int = setting(
         0,
         "Also save a checkpoint every this many steps (0: only at each epoch's end). A run into the "
         "same output directory resumes from the latest checkpoint.",
+        within=NON_NEGATIVE,
     )
-    keep_checkpoints: int = setting(2, "How many of the newest checkpoints are kept while training.")
+    keep_checkpoints: int = setting(
+        2, "How many of the newest checkpoints are kept while training.", within=AT_LEAST_ONE
+    )
     preflight: bool = setting(
         True, "Check one batch and the model before training (tfhf doctor's checks); a failed check stops the run."
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Eval:
     """Evaluation on the validation split."""
 
-    batch_size: int = setting(64, "Examples per evaluation batch.")
+    batch_size: int = setting(64, "Examples per evaluation batch.", within=AT_LEAST_ONE)
     before_training: bool = setting(True, "Also evaluate the untrained model, to show what training changed.")
     each_epoch: bool = setting(False, "Also evaluate after every epoch; the scores are saved per epoch.")
     best_metric: str | None = setting(
@@ -214,12 +282,14 @@ class Eval:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Generate:
     """Text generation for generating tasks' metrics (one XLA-compiled `generate`)."""
 
-    max_new_tokens: int = setting(64, "Longest output generated, in tokens.")
-    num_beams: int = setting(1, "1 is greedy search; more is beam search (slower to compile and run).")
+    max_new_tokens: int = setting(64, "Longest output generated, in tokens.", within=AT_LEAST_ONE, positions=True)
+    num_beams: int = setting(
+        1, "1 is greedy search; more is beam search (slower to compile and run).", within=AT_LEAST_ONE
+    )
     prompts: tuple = setting((), "Fixed prompts to complete after training (language models), saved with the run.")
     length_buckets: tuple = setting(
         (16, 32, 64, 128),
@@ -228,7 +298,7 @@ class Generate:
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Runtime:
     """Where and how the computation runs."""
 
@@ -243,6 +313,7 @@ class Runtime:
         0,
         "Split the CPU into this many logical devices (0 or 1: leave it whole), so mirrored runs one replica "
         "on each: a way to try multi-device training on a machine without GPUs. No faster.",
+        within=Range(0, 64),
     )
     precision: str = setting(
         "auto",
@@ -256,10 +327,11 @@ class Runtime:
         "Threads one TensorFlow op may use (intra-op); 0 lets TensorFlow choose (every core). 1 runs each "
         "op on one core and independent ops side by side: faster on a CPU for small models, whose ops are "
         "too small to split (tfhf bench shows it), slower for large ones.",
+        within=Range(0, 256),
     )
 
 
-@dataclass
+@dataclass(frozen=True)
 class Hub:
     """Pushing the run to the Hugging Face Hub while it trains (the course's PushToHubCallback)."""
 
@@ -268,18 +340,20 @@ class Hub:
         "Model repo to push to, e.g. 'user/marian-finetuned-kde4-en-to-fr'; created if needed. None: no push. "
         "The token comes from HF_TOKEN or `huggingface-cli login`, and is never written anywhere.",
     )
-    every_steps: int = setting(0, "Also push every this many steps (0: at each epoch's end and at the end).")
+    every_steps: int = setting(
+        0, "Also push every this many steps (0: at each epoch's end and at the end).", within=NON_NEGATIVE
+    )
     private: bool = setting(False, "Create the repo as private.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Output:
     """Where the run's results go."""
 
     dir: str | None = setting(None, "Output directory; None is runs/<recipe file name>.")
 
 
-@dataclass
+@dataclass(frozen=True)
 class Recipe:
     """A complete run: the task and one of each part."""
 
@@ -297,6 +371,18 @@ class Recipe:
         return {"task": self.task, **{part: dataclasses.asdict(getattr(self, part)) for part in _part_names(self)}}
 
 
+PART_CLASSES = {
+    "model": Model,
+    "data": Data,
+    "train": Train,
+    "eval": Eval,
+    "generate": Generate,
+    "runtime": Runtime,
+    "output": Output,
+    "hub": Hub,
+}
+
+
 def _part_names(recipe):
     return [f.name for f in dataclasses.fields(recipe) if f.name != "task"]
 
@@ -310,6 +396,8 @@ def load_recipe(path):
         namespace = runpy.run_path(str(path))
     except SyntaxError as error:
         raise TfhfError(f"syntax error in recipe {path}, line {error.lineno}: {error.msg}") from None
+    except (SystemExit, KeyboardInterrupt) as error:  # a recipe file only defines `recipe`; it does not end the run
+        raise TfhfError(f"recipe {path} raised {type(error).__name__} while loading; it should only define `recipe`")
     except Exception as error:  # noqa: BLE001 -- a recipe is user code: report any failure as theirs, briefly
         raise TfhfError(f"recipe {path} failed to load: {type(error).__name__}: {error}") from None
     if "recipe" not in namespace:
@@ -317,7 +405,32 @@ def load_recipe(path):
     recipe = namespace["recipe"]
     if not isinstance(recipe, Recipe):
         raise TfhfError(f"`recipe` in {path} is a {type(recipe).__name__}, not a tfhf.recipe.Recipe")
-    return recipe
+    return validated(recipe, f"recipe {path}: ")
+
+
+def validated(recipe, where=""):
+    """`recipe` with every field checked against its type, choices and range, as `--set` values are.
+
+    Values convert the way `--set` converts them (an int for a float field, a list for a
+    tuple); anything else is a TfhfError naming the key, prefixed with `where`.
+    """
+    for part_name, part_class in PART_CLASSES.items():
+        part = getattr(recipe, part_name)
+        if not isinstance(part, part_class):
+            wanted = f"tfhf.recipe.{part_class.__name__}(...)"
+            raise TfhfError(f"{where}{part_name} must be {wanted}, not {type(part).__name__}")
+    parts = {}
+    for part_name in _part_names(recipe):
+        part = getattr(recipe, part_name)
+        hints = typing.get_type_hints(type(part))
+        values = {
+            f.name: _check_value(f"{part_name}.{f.name}", getattr(part, f.name), hints[f.name], f, where)
+            for f in dataclasses.fields(part)
+        }
+        parts[part_name] = dataclasses.replace(part, **values)
+    if not isinstance(recipe.task, str):
+        raise TfhfError(f"{where}task expects str; got {recipe.task!r}")
+    return Recipe(task=recipe.task, **parts)
 
 
 def all_keys(recipe):
@@ -331,7 +444,10 @@ def all_keys(recipe):
 
 
 def apply_overrides(recipe, overrides):
-    """Return a copy of `recipe` with each 'dotted.key=value' applied (values are Python literals)."""
+    """Return a copy of `recipe` with each 'dotted.key=value' applied (values are Python literals).
+
+    A key one level inside a dict setting, such as `model.config.d_model=64`, sets that entry.
+    """
     keys = all_keys(recipe)
     changes = {}
     for override in overrides:
@@ -339,12 +455,19 @@ def apply_overrides(recipe, overrides):
         key = key.strip()
         if not sep:
             raise TfhfError(f"override {override!r} is not of the form key=value")
+        value = _parse_literal(text)
+        parent, _, entry = key.rpartition(".")
+        if key not in keys and parent in keys and typing.get_type_hints(keys[parent][0])[keys[parent][1].name] is dict:
+            part_name, field_name = parent.split(".", 1)
+            current = changes.get(parent, getattr(getattr(recipe, part_name), field_name))
+            changes[parent] = {**current, entry: value}
+            continue
         if key not in keys:
             close = difflib.get_close_matches(key, list(keys), n=1)
             hint = f"; did you mean {close[0]}?" if close else ""
             raise TfhfError(f"unknown recipe key {key!r}{hint}")
         owner, f = keys[key]
-        changes[key] = _check_value(key, _parse_literal(text), typing.get_type_hints(owner)[f.name], f)
+        changes[key] = _check_value(key, value, typing.get_type_hints(owner)[f.name], f)
     parts = {name: getattr(recipe, name) for name in _part_names(recipe)}
     task = recipe.task
     for key, value in changes.items():
@@ -353,7 +476,7 @@ def apply_overrides(recipe, overrides):
             continue
         part_name, field_name = key.split(".", 1)
         parts[part_name] = dataclasses.replace(parts[part_name], **{field_name: value})
-    return Recipe(task=task, **parts)
+    return validated(Recipe(task=task, **parts))
 
 
 def _parse_literal(text):
@@ -367,23 +490,26 @@ def _parse_literal(text):
         return text
 
 
-def _check_value(key, value, annotation, f):
-    """`value` converted to the field's type, or TfhfError naming the key and the expected type."""
+def _check_value(key, value, annotation, f, where=""):
+    """`value` converted to the field's type, or TfhfError naming the key and the expected type or range."""
     allowed = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, _UnionType) else ()
     types = allowed or (annotation,)
     if value is None:
         if type(None) in types:
             return None
-        raise TfhfError(f"{key} cannot be None")
+        raise TfhfError(f"{where}{key} cannot be None")
     for expected in types:
         converted = _convert(value, expected)
         if converted is not _MISMATCH:
             choices = f.metadata.get("choices")
             if choices and converted not in choices:
-                raise TfhfError(f"{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
+                raise TfhfError(f"{where}{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
+            within = f.metadata.get("within")
+            if within and converted not in within:
+                raise TfhfError(f"{where}{key} must be {within.describe()}; got {converted!r}")
             return converted
     names = " or ".join(getattr(t, "__name__", str(t)) for t in types if t is not type(None))
-    raise TfhfError(f"{key} expects {names}; got {value!r}")
+    raise TfhfError(f"{where}{key} expects {names}; got {value!r}")
 
 
 _MISMATCH = object()

@@ -14,14 +14,45 @@ Two styles, both subword BPE learned with the `tokenizers` library:
   documents and doubles as padding.
 """
 
+import re
+
 from tokenizers import Tokenizer, decoders, models, normalizers, pre_tokenizers, processors, trainers
 from transformers import PreTrainedTokenizerFast
 
 STYLES = ("sentencepiece", "byte_level", "wordpiece", "wordpiece_cased")
+# BPE's training time grows with the square of a word's length: one 200,000-character
+# "word" (a base64 blob, a minified line) takes minutes. No useful token is that long.
+LONGEST_WORD = 1000
+LONG_WORD = re.compile(rf"\S{{{LONGEST_WORD + 1},}}")
 
 
-def train_tokenizer(texts, vocab_size, style="sentencepiece"):
-    """A PreTrainedTokenizerFast trained on an iterable of strings."""
+class CappedWords:
+    """The texts with every word longer than LONGEST_WORD characters cut to that length; counts the cuts."""
+
+    def __init__(self, texts):
+        self.texts = texts
+        self.cut = 0
+
+    def __iter__(self):
+        for text in self.texts:
+            if len(text) > LONGEST_WORD:
+                text, count = LONG_WORD.subn(lambda match: match.group()[:LONGEST_WORD], text)
+                self.cut += count
+            yield text
+
+
+def train_tokenizer(texts, vocab_size, style="sentencepiece", log=None):
+    """A PreTrainedTokenizerFast trained on an iterable of strings (words cut to LONGEST_WORD characters)."""
+    capped = CappedWords(texts)
+    tokenizer = _train(capped, vocab_size, style)
+    if capped.cut and log:
+        log(
+            f"warning: {capped.cut} word(s) longer than {LONGEST_WORD} characters were cut to that length for the tokenizer"
+        )
+    return tokenizer
+
+
+def _train(texts, vocab_size, style):
     if style == "byte_level":
         return _train_byte_level(texts, vocab_size)
     if style in ("wordpiece", "wordpiece_cased"):

@@ -15,6 +15,10 @@ class Task:
     def validate(self, recipe, log):
         """Checks of the recipe that need no data, before any heavy work; raises TfhfError."""
 
+    def text_columns(self, data):
+        """The columns that must hold one string per row (checked when the data loads)."""
+        return ()
+
     def resolve(self, data, raw):
         """`data` with settings read from the raw splits filled in (e.g. label names); checks the values."""
         return data

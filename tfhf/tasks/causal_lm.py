@@ -27,6 +27,9 @@ class CausalLMTask(Task):
     def columns(self, data):
         return [data.text_column]
 
+    def text_columns(self, data):
+        return [data.text_column]
+
     def tokenizer_corpus(self, split, data):
         yield from _kept(split, data)[data.text_column]
 

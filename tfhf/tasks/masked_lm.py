@@ -31,6 +31,9 @@ class MaskedLMTask(Task):
     def columns(self, data):
         return [data.text_column]
 
+    def text_columns(self, data):
+        return [data.text_column]
+
     def tokenizer_corpus(self, split, data):
         yield from split[data.text_column]
 

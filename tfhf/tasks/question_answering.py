@@ -30,6 +30,9 @@ class QuestionAnsweringTask(Task):
         # load_splits flattens the SQuAD answers dict into two columns
         return [data.question_column, data.context_column, *answer_columns(data)]
 
+    def text_columns(self, data):
+        return [data.question_column, data.context_column]
+
     def validate(self, recipe, log):
         data = recipe.data
         if data.stride >= data.max_length // 2:  # windows must advance by more than they share

@@ -35,6 +35,9 @@ class Seq2SeqTask(Task):
     def columns(self, data):
         return [data.source_column, data.target_column]
 
+    def text_columns(self, data):
+        return [data.source_column, data.target_column]
+
     def validate(self, recipe, log):
         """Checks the source prefix against the prefixes a pretrained model declares (T5 style).
 
@@ -48,7 +51,9 @@ class Seq2SeqTask(Task):
             return
         declared = {
             name: params["prefix"]
-            for name, params in (load_config(checkpoint).task_specific_params or {}).items()
+            for name, params in (
+                load_config(checkpoint, recipe.model.trust_remote_code).task_specific_params or {}
+            ).items()
             if params.get("prefix")
         }
         if data.source_prefix and not declared:

@@ -26,8 +26,10 @@ class TextClassificationTask(Task):
     tokenizer_style = "wordpiece"
 
     def columns(self, data):
-        texts = [data.text_column] + ([data.text_pair_column] if data.text_pair_column else [])
-        return [*texts, data.label_column]
+        return [*self.text_columns(data), data.label_column]
+
+    def text_columns(self, data):
+        return [data.text_column] + ([data.text_pair_column] if data.text_pair_column else [])
 
     def validate(self, recipe, log):
         data = recipe.data

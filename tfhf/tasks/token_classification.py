@@ -35,7 +35,7 @@ class TokenClassificationTask(Task):
                         f"split {split_name!r}, row {row}: {len(tokens)} words in column {data.tokens_column!r} "
                         f"but {len(tags)} tags in column {data.tags_column!r}"
                     )
-        return with_label_names(data, raw, data.tags_column)
+        return with_label_names(data, raw, data.tags_column, per_word=True)
 
     def head_config(self, data):
         return head_config(data.label_names)
