@@ -38,7 +38,7 @@ recipe = Recipe(
         path=str(SAMPLES_DIR / "qa"),
         max_length=192,
         # Windows share 24 tokens, twice the longest answer, so every answer is whole in one of
-        # them; sharing 48 made the same 39,326 windows 5% longer and scored lower (README).
+        # them; sharing 48 made the same 39,326 windows 5% longer and scored lower (docs/tasks/question-answering.md).
         stride=24,
         max_answer_length=12,
         predict_questions=(
@@ -52,7 +52,7 @@ recipe = Recipe(
         ),
     ),
     # Length buckets: most windows are full, but an article's last ones are short; grouping
-    # them made a step a sixth cheaper (294 -> 243 ms) with no loss of F1 seen (README, Recipes).
+    # them made a step a sixth cheaper (294 -> 243 ms) with no loss of F1 seen (docs/tasks/question-answering.md).
     train=Train(epochs=1, batch_size=32, learning_rate=2e-3, warmup_ratio=0.1, length_buckets=8),
     eval=Eval(batch_size=64),
 )

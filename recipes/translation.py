@@ -5,7 +5,7 @@
 Embedded default (offline, about 70 seconds on 2 CPU cores): a small Marian model built
 from scratch, a BPE tokenizer trained on the data, and tfhf's bundled corpus of 6,000
 software UI strings (tools/make_translation_sample.py). It should print sacreBLEU near 0
-before training and above 40 after (measured: see README, "What the default run shows").
+before training and above 40 after (measured: README, "Recipes").
 
 The course's setup is one override away (needs the Hub):
 
@@ -48,5 +48,5 @@ recipe = Recipe(
     ),
     train=Train(epochs=5, batch_size=32, learning_rate=2e-3, warmup_ratio=0.1),
     generate=Generate(max_new_tokens=32, length_buckets=(16, 32)),
-    runtime=Runtime(op_threads=1),  # a model this small trains faster with one thread per op (README, Performance)
+    runtime=Runtime(op_threads=1),  # a model this small trains faster with one thread per op (docs/performance.md)
 )

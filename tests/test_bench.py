@@ -5,7 +5,7 @@ import json
 import numpy as np
 from click.testing import CliRunner
 
-from tests.tiny_models import tiny_translation_setup
+from tests.helpers import tiny_translation_setup
 from tfhf.bench import matmul_peak, training_flops_per_token
 from tfhf.cli import main
 
@@ -66,8 +66,15 @@ def test_an_output_that_cannot_be_written_is_refused_before_measuring(tmp_path, 
     assert in_the_way.read_text() == ""
 
 
-def test_matmul_peak_is_a_plausible_flop_rate():
-    assert 1e8 < matmul_peak("float32", size=256, trials=2) < 1e14
+def test_matmul_peak_counts_two_flops_per_multiply_add_of_every_matmul_timed(monkeypatch):
+    import os
+
+    import tfhf.bench
+
+    clock = iter(range(1000))  # every timed call takes exactly one second on this clock
+    monkeypatch.setattr(tfhf.bench.time, "perf_counter", lambda: next(clock))
+    cores = os.cpu_count() or 1
+    assert matmul_peak("float32", size=64, trials=2) == max(1, cores) * 2 * 64**3
 
 
 def test_flops_per_token_count_encoder_decoder_and_the_tied_output_layer():
@@ -89,13 +96,13 @@ def test_the_baseline_stream_gives_the_same_shuffled_batches_each_time_it_is_see
     from datasets import Dataset
 
     from tfhf.bench import as_one_dict, batch_counts, batch_stream, count_batches
-    from tfhf.recipe import Model, Recipe, Seq2SeqData, Train
+    from tfhf.recipe import Seq2SeqData
 
     task, tokenizer, model, rows = tiny_translation_setup(pairs=160)
     data = Seq2SeqData(path="unused", source_column="en", target_column="fr")
-    recipe = Recipe(task="translation", model=Model(), data=data, train=Train(batch_size=16, seed=3))
     split = task.preprocess(Dataset.from_list(rows), tokenizer, data)
-    stream = batch_stream("baseline", model, split, task.collator(tokenizer, model, data), recipe, None, total=15)
+    collate = task.collator(tokenizer, model, data)
+    stream = batch_stream("baseline", model, split, collate, batch_size=16, seed=3, buckets=None, total=15)
     first, _ = count_batches(stream, 15, seed=3, text_to_text=True)
     tf.random.set_seed(3)  # as time_steps does before training on the stream
     trained_on = [batch_counts(as_one_dict(element), text_to_text=True) for element in stream().take(15)]

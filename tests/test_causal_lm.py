@@ -9,7 +9,7 @@ import datasets
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import assert_repeats, predict_json
+from tests.helpers import assert_repeats, predict_json
 from tfhf.chunking import group_texts
 from tfhf.cli import main
 from tfhf.errors import TfhfError

@@ -8,7 +8,7 @@ import pytest
 from click.testing import CliRunner
 from transformers import AutoTokenizer, TFAutoModelForSeq2SeqLM
 
-from tests.conftest import without_timings, write_recipe
+from tests.helpers import without_timings, write_recipe
 from tfhf.cli import main
 from tfhf.run_dir import MARKER, write_marker
 

@@ -6,7 +6,7 @@ import json
 import pandas as pd
 import pytest
 
-from tests.conftest import sample_pairs
+from tests.helpers import sample_pairs
 from tfhf.data import load_splits
 from tfhf.errors import TfhfError
 from tfhf.recipe import Data, Seq2SeqData

@@ -13,7 +13,7 @@ import sys
 
 import pytest
 
-from tests.conftest import TINY_MARIAN, write_recipe
+from tests.helpers import TINY_MARIAN, write_recipe
 from tfhf import distribution
 from tfhf.errors import TfhfError
 from tfhf.recipe import Runtime, Train

@@ -7,11 +7,13 @@ import pytest
 from click.testing import CliRunner
 from transformers import DistilBertConfig, TFDistilBertForSequenceClassification
 
-from tests.conftest import without_timings
-from tests.test_encoder_recipes import TINY_DISTILBERT, write_recipe
+from tests.helpers import TINY_DISTILBERT, without_timings, write_task_recipe
 from tfhf import doctor
 from tfhf.cli import main
 from tfhf.recipe import SAMPLES_DIR
+from tfhf.tasks import TASKS
+
+LABELS = {name: task.labels for name, task in TASKS.items()}
 
 
 def tiny_classifier(num_labels):
@@ -55,7 +57,7 @@ def test_labels_inside_the_inputs_with_a_keras_loss_is_caught():
 
 
 def test_num_labels_smaller_than_the_labels_is_caught_with_the_row_and_value():
-    checks = by_name(doctor.diagnose(tiny_classifier(2), batch([0, 1, 3, 1]), "text-classification", 1e-3))
+    checks = by_name(doctor.diagnose(tiny_classifier(2), batch([0, 1, 3, 1]), LABELS["text-classification"], 1e-3))
     check = checks["labels in range"]
     assert check.status == "fail"
     assert "labels value 3 (batch row 2) is outside 0..1 (num_labels=2)" in check.detail
@@ -65,7 +67,9 @@ def test_num_labels_smaller_than_the_labels_is_caught_with_the_row_and_value():
 def test_a_sane_batch_passes_and_the_overfit_steps_leave_the_model_unchanged():
     model = tiny_classifier(3)
     before = model.get_weights()
-    checks = by_name(doctor.diagnose(model, batch([0, 1, 2, 1]), "text-classification", 1e-2, label_values=[0, 1, 2]))
+    checks = by_name(
+        doctor.diagnose(model, batch([0, 1, 2, 1]), LABELS["text-classification"], 1e-2, label_values=[0, 1, 2])
+    )
     assert {name: check.status for name, check in checks.items()} == dict.fromkeys(checks, "pass"), checks
     assert "the loss fell" in checks["overfit one batch"].detail
     assert "on 4 rows" in checks["overfit one batch"].detail  # all of a batch smaller than OVERFIT_ROWS
@@ -82,18 +86,22 @@ def test_the_overfit_test_steps_on_a_slice_of_a_large_batch():
 def test_misplaced_ignore_labels_are_caught():
     tokens = {"input_ids": np.ones((2, 4), int), "attention_mask": np.array([[1, 1, 1, 0], [1, 1, 1, 1]])}
     padding_labelled = doctor.check_ignored_positions(
-        {**tokens, "labels": np.array([[-100, 1, 2, 0], [-100, 1, 1, -100]])}, "token-classification"
+        {**tokens, "labels": np.array([[-100, 1, 2, 0], [-100, 1, 1, -100]])}, LABELS["token-classification"]
     )
     assert (
         padding_labelled[0].status == "fail"
         and "padding position 3 of batch row 0 has label 0" in padding_labelled[0].detail
     )
-    all_ignored = doctor.check_ignored_positions({**tokens, "labels": np.full((2, 4), -100)}, "token-classification")
+    all_ignored = doctor.check_ignored_positions(
+        {**tokens, "labels": np.full((2, 4), -100)}, LABELS["token-classification"]
+    )
     assert all_ignored[0].status == "fail" and "batch row 0 has -100 on every position" in all_ignored[0].detail
-    hole = doctor.check_ignored_positions({**tokens, "labels": np.array([[5, -100, 6], [5, 6, -100]])}, "translation")
+    hole = doctor.check_ignored_positions(
+        {**tokens, "labels": np.array([[5, -100, 6], [5, 6, -100]])}, LABELS["translation"]
+    )
     assert hole[0].status == "fail" and "batch row 0 has real labels after a -100" in hole[0].detail
     target_padding = doctor.check_ignored_positions(
-        {**tokens, "labels": np.array([[5, 6, -100], [5, 6, 7]])}, "translation"
+        {**tokens, "labels": np.array([[5, 6, -100], [5, 6, 7]])}, LABELS["translation"]
     )
     assert target_padding[0].status == "pass"
 
@@ -117,7 +125,7 @@ def classification_recipe(folder, rows):
         with open(data_dir / f"{split}.jsonl", "w", encoding="utf-8") as f:
             f.writelines(json.dumps(row) + "\n" for row in rows)
     data = {"path": str(data_dir), "max_length": 32}
-    return write_recipe(folder, "text-classification", "ClassificationData", data, epochs=1)
+    return write_task_recipe(folder, "text-classification", "ClassificationData", data, epochs=1)
 
 
 def test_a_learning_rate_that_diverges_fails_the_overfit_test_and_stops_the_run(tmp_path):

@@ -1,49 +1,25 @@
 """Shrunk end-to-end runs of the encoder recipes (classification, NER, QA), and their bad input."""
 
 import json
-import textwrap
 
 import pytest
-from click.testing import CliRunner
 from transformers import AutoConfig
 
-from tests.conftest import assert_repeats, predict_json, sample_pairs, without_timings
-from tfhf.cli import main
+from tests.helpers import (
+    assert_repeats,
+    predict_json,
+    run,
+    sample_pairs,
+    without_timings,
+    write_task_recipe,
+)
 from tfhf.recipe import SAMPLES_DIR
-
-TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
-
-
-def write_recipe(folder, task, data_class, data, eval_settings=None, epochs=2, learning_rate=1e-3):
-    path = folder / "tiny.py"
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            from tfhf.recipe import Eval, Model, Recipe, Train, {data_class}
-            recipe = Recipe(
-                task={task!r},
-                model=Model(config={TINY_DISTILBERT!r}, tokenizer_vocab_size=400),
-                data={data_class}(**{data!r}),
-                train=Train(epochs={epochs}, batch_size=16, learning_rate={learning_rate}),
-                eval=Eval(batch_size=16, **{eval_settings or {}!r}),
-            )
-            """
-        )
-    )
-    return path
-
-
-def run(recipe, out, *overrides):
-    args = ["run", str(recipe), "--output-dir", str(out)]
-    for override in overrides:
-        args += ["--set", override]
-    return CliRunner().invoke(main, args)
 
 
 def emotion_recipe(folder, **data):
     settings = {"path": str(SAMPLES_DIR / "emotion"), "max_train_samples": 800, "max_eval_samples": 48,
                 "max_length": 32, "predict_texts": ("So happy today!",), **data}  # fmt: skip
-    return write_recipe(folder, "text-classification", "ClassificationData", settings,
+    return write_task_recipe(folder, "text-classification", "ClassificationData", settings,
                         {"each_epoch": True, "best_metric": "f1"}, epochs=3, learning_rate=3e-3)  # fmt: skip
 
 
@@ -81,7 +57,7 @@ def test_sentence_pairs_with_integer_labels_are_scored_with_binary_f1(tmp_path):
     data = {"path": str(tmp_path / "pairs.jsonl"), "text_column": "sentence1", "text_pair_column": "sentence2",
             "label_names": ("not_equivalent", "equivalent"), "predict_texts": (("Open the file", "Ouvrez le fichier"),)}  # fmt: skip
     out = tmp_path / "run"
-    result = run(write_recipe(tmp_path, "text-classification", "ClassificationData", data), out)
+    result = run(write_task_recipe(tmp_path, "text-classification", "ClassificationData", data), out)
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"accuracy", "f1", "precision", "recall"} <= metrics["after"].keys()
@@ -93,7 +69,7 @@ def test_sentence_pairs_with_integer_labels_are_scored_with_binary_f1(tmp_path):
 def ner_recipe(folder, **data):
     settings = {"path": str(SAMPLES_DIR / "ner"), "max_train_samples": 96, "max_eval_samples": 32,
                 "predict_texts": ("Mara Lind flew to Port Elsin .",), **data}  # fmt: skip
-    return write_recipe(folder, "token-classification", "TokenClassificationData", settings)
+    return write_task_recipe(folder, "token-classification", "TokenClassificationData", settings)
 
 
 def test_ner_reports_seqeval_overall_and_per_type_and_grouped_entities(tmp_path):
@@ -117,7 +93,7 @@ def qa_recipe(folder, **data):
     settings = {"path": str(SAMPLES_DIR / "qa"), "max_train_samples": 64, "max_eval_samples": 24, "max_length": 64,
                 "stride": 16, "predict_questions": (("Who founded it?", "It was founded by Mara Lind in 1887."),),
                 **data}  # fmt: skip
-    return write_recipe(folder, "question-answering", "QuestionAnsweringData", settings)
+    return write_task_recipe(folder, "question-answering", "QuestionAnsweringData", settings)
 
 
 def test_qa_windows_long_contexts_and_scores_exact_match_and_f1(tmp_path):
@@ -126,7 +102,8 @@ def test_qa_windows_long_contexts_and_scores_exact_match_and_f1(tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["after"]["windows"] > 2 * 24  # every context needed several 64-token windows
-    assert 0 <= metrics["after"]["exact_match"] <= metrics["after"]["f1"] <= 100
+    assert metrics["after"]["f1"] > metrics["before"]["f1"]  # training taught it something
+    assert metrics["after"]["exact_match"] <= metrics["after"]["f1"]  # a partial overlap earns F1, not EM
     answer = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
     context = "It was founded by Mara Lind in 1887."
     assert answer["answer"] == context[answer["start"] : answer["end"]]

@@ -2,7 +2,7 @@
 
 import numpy as np
 
-from tests.tiny_models import tiny_translation_setup
+from tests.helpers import tiny_translation_setup
 from tfhf.generation import XlaGenerator, bucket_lengths
 
 

@@ -10,8 +10,7 @@ import pytest
 from click.testing import CliRunner
 from safetensors.numpy import save_file
 
-from tests.conftest import TINY_MARIAN
-from tests.tiny_models import TINY_DISTILBERT, save_checkpoint
+from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, save_checkpoint
 from tfhf.cli import main
 from tfhf.errors import TfhfError
 from tfhf.recipe import apply_overrides, load_recipe

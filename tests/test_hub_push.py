@@ -10,8 +10,8 @@ import time
 
 import pytest
 
-from tests.conftest import write_recipe
 from tests.fake_hub import FakeHub
+from tests.helpers import write_recipe
 
 CANARY = "hf_canaryTOKEN1234567890abcdefXYZ"
 EXPECTED_FILES = {"config.json", "tf_model.h5", "tokenizer.json", "tokenizer_config.json", "README.md"}

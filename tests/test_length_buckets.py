@@ -127,7 +127,7 @@ def test_padded_token_counts_use_the_mask_and_text_to_text_targets():
 
 
 def test_a_resumed_bucketed_epoch_continues_with_the_batches_the_full_epoch_had():
-    from tests.tiny_models import tiny_translation_setup
+    from tests.helpers import tiny_translation_setup
     from tfhf.recipe import Seq2SeqData
     from tfhf.training import epoch_batches
 

@@ -7,7 +7,7 @@ import datasets
 import numpy as np
 from click.testing import CliRunner
 
-from tests.conftest import assert_repeats, predict_json, sample_pairs
+from tests.helpers import assert_repeats, predict_json, sample_pairs
 from tfhf.cli import main
 from tfhf.masking import WholeWordMaskCollator, words
 from tfhf.recipe import SAMPLES_DIR, MaskedLMData

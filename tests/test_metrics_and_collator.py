@@ -5,7 +5,7 @@ import numpy as np
 import pytest
 import sacrebleu
 
-from tests.tiny_models import tiny_translation_setup
+from tests.helpers import tiny_translation_setup
 from tfhf.metrics import bleu
 from tfhf.recipe import Seq2SeqData
 

@@ -7,8 +7,7 @@ import pytest
 from safetensors.numpy import save_file
 from transformers.modeling_tf_pytorch_utils import TransposeType, convert_tf_weight_name_to_pt_weight_name
 
-from tests.conftest import TINY_MARIAN, sample_pairs
-from tests.tiny_models import tiny_translation_setup
+from tests.helpers import TINY_MARIAN, sample_pairs, tiny_translation_setup
 from tfhf.errors import TfhfError
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.tasks import TASKS

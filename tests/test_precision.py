@@ -9,7 +9,7 @@ import tf_keras
 from click.testing import CliRunner
 from transformers import DistilBertConfig, TFAutoModelForSequenceClassification
 
-from tfhf import engine, precision
+from tfhf import precision, preparation
 from tfhf.cli import main
 from tfhf.recipe import Model, Recipe, TextData, Train
 
@@ -31,7 +31,7 @@ def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(re
     model = TFAutoModelForSequenceClassification.from_config(config)
     precision.adapt(model)
     recipe = Recipe(task="text-classification", model=Model(), data=TextData(), train=Train(learning_rate=1e-2))
-    engine.compile_for_training(recipe, model, total_steps=5)
+    preparation.compile_for_training(recipe, model, total_steps=5)
     assert isinstance(model.optimizer, tf_keras.mixed_precision.LossScaleOptimizer)  # dynamic loss scaling
 
     rng = np.random.default_rng(0)

@@ -9,8 +9,7 @@ import sys
 import pytest
 from click.testing import CliRunner
 
-from tests.conftest import TINY_MARIAN, sample_pairs
-from tests.tiny_models import TINY_DISTILBERT, TINY_GPT2, save_checkpoint
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, sample_pairs, save_checkpoint
 from tfhf.cli import main
 
 CONTEXT = "The bakery on Mill Street was founded in 1902 by Ada Winter, who had learned the trade in the capital."
@@ -58,7 +57,7 @@ def test_each_task_predicts_from_a_saved_checkpoint_and_infers_its_task(tmp_path
 @pytest.fixture(scope="module")
 def translation_run(tmp_path_factory):
     """The output directory of a shrunk translation run (recipe.json names the task)."""
-    from tests.conftest import write_recipe
+    from tests.helpers import write_recipe
 
     folder = tmp_path_factory.mktemp("run")
     pairs = folder / "pairs.jsonl"

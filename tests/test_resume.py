@@ -14,12 +14,10 @@ import sys
 import time
 from pathlib import Path
 
-import h5py
 import numpy as np
 import pytest
 
-from tests.conftest import without_timings
-from tests.test_encoder_recipes import run, write_recipe
+from tests.helpers import run, weights, without_timings, write_task_recipe
 from tfhf.recipe import SAMPLES_DIR
 
 pytestmark = pytest.mark.slow
@@ -29,7 +27,7 @@ STEPS_PER_EPOCH = 40  # 640 examples, batch 16
 
 def classification_recipe(folder):
     data = {"path": str(SAMPLES_DIR / "emotion"), "max_train_samples": 640, "max_eval_samples": 32, "max_length": 32}
-    return write_recipe(folder, "text-classification", "ClassificationData", data, epochs=2)
+    return write_task_recipe(folder, "text-classification", "ClassificationData", data, epochs=2)
 
 
 def start(recipe, out, *overrides):
@@ -52,14 +50,6 @@ def wait_for_checkpoint(process, out, timeout=300):
         time.sleep(0.005)
     process.kill()
     pytest.fail("no checkpoint appeared")
-
-
-def weights(run_dir):
-    """{weight name: array} of a saved run, without the per-process numbering of Keras model names."""
-    arrays = {}
-    with h5py.File(Path(run_dir) / "tf_model.h5") as f:
-        f.visititems(lambda name, item: arrays.update({name: item[()]}) if isinstance(item, h5py.Dataset) else None)
-    return {re.sub(r"(classification)_\d+/", r"\1/", name): array for name, array in arrays.items()}
 
 
 def metrics(run_dir):
@@ -149,7 +139,7 @@ def test_a_resume_onto_changed_data_is_refused_naming_the_split(tmp_path):
     data = tmp_path / "emotion"
     shutil.copytree(SAMPLES_DIR / "emotion", data)
     settings = {"path": str(data), "max_train_samples": 640, "max_eval_samples": 32, "max_length": 32}
-    recipe = write_recipe(tmp_path, "text-classification", "ClassificationData", settings, epochs=2)
+    recipe = write_task_recipe(tmp_path, "text-classification", "ClassificationData", settings, epochs=2)
     out = tmp_path / "run"
     process = start(recipe, out, "train.checkpoint_every=5")
     wait_for_checkpoint(process, out)

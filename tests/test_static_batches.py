@@ -5,7 +5,7 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from tfhf import engine, runtime
+from tfhf import preparation, runtime
 from tfhf.recipe import apply_overrides, load_recipe
 from tfhf.training import epoch_batches
 
@@ -22,12 +22,12 @@ def tpu_pipeline(recipe_file, length_buckets, static_shapes=True):
         load_recipe(recipe_file),
         ["data.max_train_samples=300", "data.max_eval_samples=16", f"train.length_buckets={length_buckets}"],
     )
-    task = engine.checked_task(recipe, quiet)
+    task = preparation.checked_task(recipe, quiet)
     runtime.configure(recipe.runtime, recipe.train.seed)
-    recipe, raw = engine.load_data(recipe, task, quiet)
-    tokenizer, tokenized = engine.tokenize(recipe, task, raw, quiet)
-    buckets = engine.length_buckets(recipe, tokenized["train"], tokenizer, quiet, static=True)
-    model = engine.build(recipe, task, tokenizer, quiet, new_tokenizer=True)
+    recipe, raw = preparation.load_data(recipe, task, quiet)
+    tokenizer, tokenized = preparation.tokenize(recipe, task, raw, quiet)
+    buckets = preparation.length_buckets(recipe, tokenized["train"], tokenizer, quiet, static=True)
+    model = preparation.build(recipe, task, tokenizer, quiet, new_tokenizer=True)
     collate = task.collator(tokenizer, model, recipe.data)
     batches = epoch_batches(model, tokenized["train"], collate, 8, 0, 0, 0, buckets, static_shapes=static_shapes)
     return batches, buckets

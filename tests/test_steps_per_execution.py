@@ -6,8 +6,7 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 
-from tests.test_encoder_recipes import run, write_recipe
-from tests.test_resume import weights
+from tests.helpers import run, weights, write_task_recipe
 from tfhf.recipe import SAMPLES_DIR
 from tfhf.training import NonFiniteLoss, Progress, TrainingMonitor, reached_multiple
 
@@ -59,7 +58,7 @@ def test_a_bad_loss_names_the_steps_of_the_execution_it_came_from():
 
 def test_several_steps_per_execution_train_the_same_steps_as_one(tmp_path):
     data = {"path": str(SAMPLES_DIR / "emotion"), "max_train_samples": 320, "max_eval_samples": 32, "max_length": 32}
-    recipe = write_recipe(tmp_path, "text-classification", "ClassificationData", data, epochs=2)
+    recipe = write_task_recipe(tmp_path, "text-classification", "ClassificationData", data, epochs=2)
     one, six = tmp_path / "one", tmp_path / "six"  # 20 steps per epoch: executions of 6, 6, 6 and 2 steps
     for out, steps in ((one, 1), (six, 6)):
         result = run(recipe, out, f"train.steps_per_execution={steps}", "train.checkpoint_every=7")

@@ -9,7 +9,7 @@ from click.testing import CliRunner
 from rouge_score import rouge_scorer
 from transformers import MarianConfig
 
-from tests.conftest import assert_repeats, predict_json
+from tests.helpers import assert_repeats, predict_json
 from tfhf.cli import main
 from tfhf.metrics import ROUGE_TYPES, rouge
 from tfhf.recipe import SAMPLES_DIR, Model, Recipe, Seq2SeqData

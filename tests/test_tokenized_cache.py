@@ -3,21 +3,12 @@
 import subprocess
 import sys
 
-from tfhf import engine
-from tfhf.recipe import apply_overrides, load_recipe
-
-
-def tokenized_cache_file(recipe_file, *overrides):
-    recipe = apply_overrides(load_recipe(recipe_file), overrides)
-    task = engine.task_for(recipe)
-    recipe, raw = engine.load_data(recipe, task, log=lambda _: None)
-    _, tokenized = engine.tokenize(recipe, task, raw, log=lambda _: None)
-    return tokenized["train"].cache_files[0]["filename"]
+from tests.helpers import tokenized_cache_file
 
 
 def test_a_second_run_reuses_the_tokenized_cache_and_a_new_setting_does_not(tiny_recipe_file):
     # The first run in its own process: the cache key must not depend on anything process-local.
-    code = f"from tests.test_tokenized_cache import tokenized_cache_file; print(tokenized_cache_file({str(tiny_recipe_file)!r}))"
+    code = f"from tests.helpers import tokenized_cache_file; print(tokenized_cache_file({str(tiny_recipe_file)!r}))"
     first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     cache_file = first.stdout.strip().splitlines()[-1]
     assert tokenized_cache_file(tiny_recipe_file) == cache_file

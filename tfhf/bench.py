@@ -1,7 +1,7 @@
 """`tfhf bench RECIPE`: what training, the input pipeline and the metric loop achieve on this machine.
 
 Every number comes from one process, on the recipe's own model and data, through the
-functions `tfhf run` uses (engine.build, engine.compile_for_training, training.epoch_batches,
+functions `tfhf run` uses (tfhf.preparation, the same global batch, training.epoch_batches,
 generation.XlaGenerator); nothing here is a faster path than a run takes.
 
 - training, twice from the same initial weights: the course's pipeline ("baseline":
@@ -31,7 +31,7 @@ from dataclasses import replace
 import numpy as np
 import tensorflow as tf
 
-from tfhf import engine, runtime
+from tfhf import distribution, preparation, runtime
 from tfhf.bench_metric_loop import (
     describe_batch_size,
     describe_metric_loop,
@@ -39,7 +39,7 @@ from tfhf.bench_metric_loop import (
     measure_metric_loop,
 )
 from tfhf.length_buckets import LABEL_PAD, padded_token_counts
-from tfhf.tasks.seq2seq import Seq2SeqTask
+from tfhf.log_format import banner
 from tfhf.training import epoch_batches
 
 EMBEDDING_NAMES = ("embed", "shared", "wte", "wpe")  # variables that are looked up, not multiplied
@@ -60,37 +60,39 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     after `warmup` steps run (untimed) to trace the training step. `eval_batch_sizes`: more
     eval.batch_size values to time the metric loop at, beside the recipe's.
     """
-    task = engine.checked_task(recipe, log)
-    strategy, description = runtime.setup(recipe.runtime, recipe.train.seed)
-    recipe, raw = engine.load_data(recipe, task, log)
-    tokenizer, tokenized = engine.tokenize(recipe, task, raw, log)
-    engine.check_batch_fits(tokenized["train"], recipe.train.batch_size, recipe.train)
+    task = preparation.checked_task(recipe, log)
+    planned = distribution.plan(recipe.runtime)
+    threads = runtime.configure(recipe.runtime, recipe.train.seed)
+    recipe, raw = preparation.load_data(recipe, task, log)
+    tokenizer, tokenized = preparation.tokenize(recipe, task, raw, log)
     train = tokenized["train"]
     if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
         recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))
-    buckets = engine.length_buckets(recipe, train, tokenizer, log)
-    steps = steps or len(train) // recipe.train.batch_size
+    started = preparation.start_runtime(recipe, planned, train, tokenizer, threads, log)
+    strategy, buckets, batch_size = started.strategy, started.buckets, started.batch_size
+    description = runtime.describe(started.planned, tf.keras.mixed_precision.global_policy().name, threads)
+    steps = steps or len(train) // batch_size
     total = max(warmup, rounds * steps)
 
-    engine.banner(log, "Matmul peak")
+    banner(log, "Matmul peak")
     compute_dtype = tf.keras.mixed_precision.global_policy().compute_dtype
     peak = matmul_peak(compute_dtype)
     log(f"{peak / 1e9:.1f} GFLOP/s ({compute_dtype} matmul, 2048 x 2048)")
 
-    engine.banner(log, "Input pipelines")
+    banner(log, "Input pipelines")
     models, streams, counts, results = {}, {}, {}, {}
     for mode in MODES:
         tf.keras.utils.set_random_seed(recipe.train.seed)  # the same initial weights for both
         with strategy.scope():
-            models[mode] = engine.build(recipe, task, tokenizer, log=lambda _: None, new_tokenizer=True)
-            engine.compile_for_training(
+            models[mode] = preparation.build(recipe, task, tokenizer, log=lambda _: None, new_tokenizer=True)
+            preparation.compile_for_training(
                 recipe,
                 models[mode],
-                len(train) // recipe.train.batch_size * recipe.train.epochs,
+                len(train) // batch_size * recipe.train.epochs,
                 steps_per_execution=1 if mode == "baseline" else None,  # the course compiles with Keras's default
             )
         collate = task.collator(tokenizer, models[mode], recipe.data)
-        streams[mode] = batch_stream(mode, models[mode], train, collate, recipe, buckets, total)
+        streams[mode] = batch_stream(mode, models[mode], train, collate, batch_size, recipe.train.seed, buckets, total)
         counts[mode], batches_per_second = count_batches(
             streams[mode], total, recipe.train.seed, models[mode].config.is_encoder_decoder
         )
@@ -102,7 +104,7 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
         }
         log(f"{mode}: {batches_per_second:.1f} batches/s, padding efficiency {results[mode]['padding_efficiency']}")
 
-    engine.banner(log, f"Training: {rounds} rounds of {steps} steps per pipeline, after {warmup} warm-up steps")
+    banner(log, f"Training: {rounds} rounds of {steps} steps per pipeline, after {warmup} warm-up steps")
     for mode in MODES:
         models[mode].fit(streams[mode]().take(warmup), epochs=1, verbose=0)  # traces the training step
     timed = {mode: [] for mode in MODES}
@@ -113,7 +115,7 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
             # The first step of a fit call is not timed (it starts the input pipeline): count from the second.
             timed_counts = counts[mode][first + steps - step_count : first + steps]
             timed[mode].append(
-                rates(timed_counts, seconds, recipe.train.batch_size, results[mode]["flops_per_real_token"])
+                rates(timed_counts, seconds, batch_size, results[mode]["flops_per_real_token"])
             )
             log(f"round {round_number + 1}, {mode}: {describe_rates(timed[mode][-1], peak)}")
     for mode in MODES:
@@ -122,15 +124,15 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     if buckets:
         results["tfhf"]["length_buckets"] = {"inputs": buckets.input_buckets, "targets": buckets.target_buckets}
 
-    results = summary(results, task, recipe, description, peak, warmup, steps, rounds)
-    if isinstance(task, Seq2SeqTask):  # the tasks scored by generating text
-        engine.banner(log, "Metric loop: XLA generate vs eager generate")
+    results = summary(results, task, batch_size, description, peak, warmup, steps, rounds)
+    if task.scores_by_generating:
+        banner(log, "Metric loop: XLA generate vs eager generate")
         loop = measure_metric_loop(task, models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches)
         results["metric_loop"] = loop
         log(describe_metric_loop(loop))
         others = sorted(set(eval_batch_sizes) - {recipe.eval.batch_size})
         if others:
-            engine.banner(log, "Metric loop at other eval batch sizes")
+            banner(log, "Metric loop at other eval batch sizes")
             loops = measure_at_batch_sizes(
                 task, models["tfhf"], tokenizer, recipe, tokenized["validation"], eager_batches, others, log
             )
@@ -138,9 +140,8 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     return results
 
 
-def batch_stream(mode, model, train, collate, recipe, buckets, total):
-    """A function making the stream of at least `total` training batches of `mode`, from the first epoch on."""
-    batch_size, seed = recipe.train.batch_size, recipe.train.seed
+def batch_stream(mode, model, train, collate, batch_size, seed, buckets, total):
+    """A function making the stream of at least `total` training batches (of `batch_size`) of `mode`."""
     epochs = math.ceil(total / (len(train) // batch_size))
     if mode == "baseline":  # the course: prepare_tf_dataset shuffles and pads each batch to its longest row
 
@@ -161,14 +162,14 @@ def batch_stream(mode, model, train, collate, recipe, buckets, total):
     return stream
 
 
-def summary(results, task, recipe, description, peak, warmup, steps, rounds):
+def summary(results, task, batch_size, description, peak, warmup, steps, rounds):
     """The results with the run's settings, the ratios between the pipelines and the utilisation."""
     base, ours = results["baseline"], results["tfhf"]
     return {
         "recipe_task": task.name,
         "machine": {"runtime": description, "processor": platform.processor() or platform.machine()},
         "settings": {
-            "batch_size": recipe.train.batch_size,
+            "batch_size": batch_size,
             "warmup_steps": warmup,
             "steps_per_round": steps,
             "rounds": rounds,
@@ -334,7 +335,7 @@ def describe_rates(rate, peak):
 
 
 def table(results):
-    """The short table printed at the end (and shown in the README)."""
+    """The short table printed at the end (and shown in docs/performance.md)."""
     base, ours = results["baseline"], results["tfhf"]
     peak = results["matmul_peak_flops"]
     rows = [

@@ -36,8 +36,8 @@ def load_splits(spec, columns, seed, text_columns=()):
     Each of `text_columns` must hold one string per row: a number, a list or an empty
     (null) cell is refused, naming the row and the setting that picks the column.
 
-    Nested features are flattened first, so a Hub column {'translation': {'en', 'fr'}}
-    is addressed as 'translation.en'. When there is no validation split, one is cut from
+    Nested features are flattened first, so KDE4's column `translation` holding {en, fr}
+    is addressed as `translation.en`. When there is no validation split, one is cut from
     train (`spec.validation_fraction`, seeded), as the course does for KDE4.
     """
     datasets.disable_progress_bars()  # reading a few files needs no progress bar, and an error stays one line

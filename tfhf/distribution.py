@@ -99,7 +99,7 @@ def cluster_from_tf_config():
         raise TfhfError(
             "runtime.strategy=multiworker needs the TF_CONFIG environment variable on every worker, e.g. "
             '{"cluster": {"worker": ["host1:12345", "host2:12345"]}, "task": {"type": "worker", "index": 0}} '
-            "(README, Scaling out)"
+            "(docs/scaling.md)"
         )
     try:
         config = json.loads(raw)

@@ -30,9 +30,6 @@ from tfhf.runtime import random_generators
 
 IGNORED = -100
 LABEL_KEYS = ("labels", "start_positions", "end_positions")
-CLASSIFIER_TASKS = ("text-classification", "token-classification")
-ALIGNED_LABEL_TASKS = ("token-classification", "text-generation")  # one label per input position
-DECODER_LABEL_TASKS = ("translation", "summarization")  # labels are the target sequence
 OVERFIT_STEPS = 20
 OVERFIT_ROWS = 8  # the test's steps cost little on a slice, and a healthy model fits 8 rows as surely as 32
 
@@ -67,23 +64,24 @@ def first_batch(batches):
     return batch, True
 
 
-def diagnose(model, features, task, learning_rate, labels_in_y=True, label_values=None, initial_loss=True):
+def diagnose(model, features, labels, learning_rate, labels_in_y=True, label_values=None, initial_loss=True):
     """Runs every check on one batch; returns the list of Checks (the model's weights are left as they were).
 
-    `features` is the batch dict, labels included; `labels_in_y` says whether the data
+    `features` is the batch dict, labels included; `labels` (tfhf.tasks.base.Labels) says
+    what the task's labels hold; `labels_in_y` says whether the data
     gives them as the y of (x, y) pairs or inside x; `label_values` are label values
     from the training split, for the label-variety check; `initial_loss` is False for a
     head that was trained already (a fine-tuned checkpoint), where ln(classes) means nothing.
     """
     checks = [check_loss_wiring(model, features, labels_in_y)]
-    checks += check_label_ranges(model, features, task)
-    checks += check_ignored_positions(features, task)
+    checks += check_label_ranges(model, features, labels)
+    checks += check_ignored_positions(features, labels)
     checks.append(check_inputs_vary(features))
     if label_values is not None:
         checks.append(check_label_variety(label_values))
     if any(check.status == "fail" for check in checks):
         return checks  # running the model on broken labels tells nothing more (and may crash)
-    forward = check_forward(model, features, task, initial_loss)
+    forward = check_forward(model, features, labels, initial_loss)
     checks += forward
     if all(check.status != "fail" for check in forward):
         checks.append(check_overfit(model, features, learning_rate))
@@ -129,22 +127,22 @@ def has_keras_loss(model):
     return bool(getattr(model, "loss", None))
 
 
-def label_limit(model, task, key, features):
+def label_limit(model, labels, key, features):
     """The exclusive upper bound of label ids for `key`, and what it is called."""
     if key in ("start_positions", "end_positions"):
         return features["input_ids"].shape[1], "the window length"
-    if task in CLASSIFIER_TASKS:
+    if labels.classes:
         return model.config.num_labels, "num_labels"
     return model.config.vocab_size, "the vocabulary size"
 
 
-def check_label_ranges(model, features, task):
+def check_label_ranges(model, features, labels):
     checks = []
     for key in LABEL_KEYS:
         if key not in features:
             continue
         values = features[key]
-        limit, what = label_limit(model, task, key, features)
+        limit, what = label_limit(model, labels, key, features)
         bad = (values >= limit) | ((values < 0) & (values != IGNORED))
         if bad.any():
             row = int(np.argwhere(bad)[0][0])
@@ -163,7 +161,7 @@ def check_label_ranges(model, features, task):
     return checks
 
 
-def check_ignored_positions(features, task):
+def check_ignored_positions(features, kind):
     """-100 belongs on padding and special positions of token-level labels, nowhere else."""
     if "labels" not in features:
         return []
@@ -178,13 +176,13 @@ def check_ignored_positions(features, task):
         return [
             Check(
                 name,
-                "warn" if task == "fill-mask" else "fail",  # masking draws at random: a short row may get none
+                "warn" if kind.sparse else "fail",  # masking draws at random: a short row may get none
                 f"batch row {empty_rows[0]} has -100 on every position, so it teaches nothing",
                 "check truncation lengths and label alignment",
             )
         ]
     mask = features.get("attention_mask")
-    if mask is not None and task in ALIGNED_LABEL_TASKS:
+    if mask is not None and kind.per_position:
         padded_but_labelled = (mask == 0) & (labels != IGNORED)
         if padded_but_labelled.any():
             row, position = np.argwhere(padded_but_labelled)[0]
@@ -197,7 +195,7 @@ def check_ignored_positions(features, task):
                     "pad labels with -100 (label_pad_token_id=-100 in the collator)",
                 )
             ]
-    if task in DECODER_LABEL_TASKS:  # -100 may only pad the end of a target
+    if kind.target_sequence:  # -100 may only pad the end of a target
         after_first = np.cumsum(labels == IGNORED, axis=1) > 0
         if (after_first & (labels != IGNORED)).any():
             row = int(np.argwhere(after_first & (labels != IGNORED))[0][0])
@@ -241,7 +239,7 @@ def check_label_variety(label_values):
     )
 
 
-def check_forward(model, features, task, initial_loss):
+def check_forward(model, features, labels, initial_loss):
     outputs = model(features, training=False)
     loss = float(tf.reduce_mean(outputs.loss))
     logits = [value for key, value in outputs.items() if key.endswith("logits")]
@@ -255,7 +253,7 @@ def check_forward(model, features, task, initial_loss):
             )
         ]
     checks = [Check("forward pass", "pass", f"loss {loss:.4g}, logits finite")]
-    if task in CLASSIFIER_TASKS and initial_loss:
+    if labels.classes and initial_loss:
         classes = model.config.num_labels
         expected = math.log(classes)
         status = "pass" if abs(loss - expected) <= 0.5 * expected + 0.3 else "warn"

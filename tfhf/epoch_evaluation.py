@@ -3,6 +3,7 @@
 import tensorflow as tf
 
 from tfhf.errors import TfhfError
+from tfhf.log_format import is_number
 
 LOWER_IS_BETTER = ("loss", "perplexity")
 
@@ -62,7 +63,3 @@ class EpochEvaluation(tf.keras.callbacks.Callback):
     def _better(self, metrics, best):
         value, best_value = metrics[self.best_metric], best[self.best_metric]
         return value < best_value if self.best_metric in LOWER_IS_BETTER else value > best_value
-
-
-def is_number(value):
-    return isinstance(value, int | float) and not isinstance(value, bool)

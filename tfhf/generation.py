@@ -1,6 +1,6 @@
 """One XLA-compiled `generate`, shared by every generating task's metric loop.
 
-XLA compiles a function once per distinct input shape (STACK.md trap 7). So inputs are
+XLA compiles a function once per distinct input shape (docs/stack.md). So inputs are
 padded up to a small, fixed set of lengths (buckets), every batch has the same number of
 rows (the last one is topped up with padding rows whose outputs are dropped), and the
 generation options are fixed per generator. An evaluation then compiles at most once

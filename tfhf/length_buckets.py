@@ -10,7 +10,7 @@ compiled functions (XLA, TPU) are reused.
 
 The order is a function of (seed, epoch) and the lengths only, so a resumed run repeats it
 (tfhf.training). Batches of one length are also less varied, which slowed learning on
-every embedded default (badly on translation: README, Performance); so bucketing is on
+every embedded default (badly on translation: docs/performance.md); so bucketing is on
 only where a recipe sets train.length_buckets.
 """
 

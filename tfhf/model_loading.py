@@ -1,7 +1,7 @@
 """Models and tokenizers from a Hub id, a local folder, or a config built from scratch.
 
 transformers 4.55 to 4.57 cannot load a PyTorch-format `model.safetensors` into a TF
-model (STACK.md trap 2: it iterates a safetensors archive, which is not iterable;
+model (docs/stack.md: it iterates a safetensors archive, which is not iterable;
 huggingface/transformers#40028, won't fix). Most Hub checkpoints ship only that file, so
 tfhf loads it itself: build the TF model from the config, then feed the archive through
 transformers' own PyTorch-to-TF weight mapping with an iterable view of it. No torch needed.

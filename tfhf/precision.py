@@ -1,7 +1,7 @@
 """Precision: the Keras policy for the device, and a loss computed in float32 whatever the policy.
 
 `auto` picks what is fastest on the device: float32 on a CPU (float16 and bfloat16 are
-slower there: STACK.md trap 9), mixed_float16 on a GPU, mixed_bfloat16 on a TPU. The
+slower there: docs/stack.md), mixed_float16 on a GPU, mixed_bfloat16 on a TPU. The
 policy must be set before the model is built (a layer takes the policy in force when it
 is created; the course sets it after compile, where it does nothing). Under
 mixed_float16, Keras's compile wraps the optimizer in a LossScaleOptimizer (dynamic loss

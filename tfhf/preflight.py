@@ -34,13 +34,13 @@ def run_preflight(recipe, task, model, tokenizer, train_split, buckets, log, sto
     checks = doctor.diagnose(
         model,
         features,
-        task.name,
+        task.labels,
         recipe.train.learning_rate,
         labels_in_y=labels_in_y,
         label_values=label_values,
         initial_loss=not recipe.model.checkpoint,
     )
-    id2label = model.config.id2label if task.name in doctor.CLASSIFIER_TASKS else None
+    id2label = model.config.id2label if task.labels.classes else None
     log(doctor.report(checks, doctor.describe_example(features, tokenizer, id2label)))
     failed = [check for check in checks if check.status == "fail"]
     if failed and stop_on_failure:

@@ -243,7 +243,7 @@ class Train:
         0,
         "Group training examples of similar length into batches padded to one of this many bucket "
         "lengths (quantiles of the data's lengths): less compute spent on padding, at the price of "
-        "less varied batches, which can slow learning (README, Performance). 0: a plain shuffle, "
+        "less varied batches, which can slow learning (docs/performance.md). 0: a plain shuffle, "
         "each batch padded to its longest row, as the course does.",
         within=NON_NEGATIVE,
     )
@@ -306,7 +306,7 @@ class Runtime:
         "auto",
         "tf.distribute strategy: auto (a TPU if reachable, else every GPU when there are several, else one "
         "device), default (one device), mirrored (every GPU of this machine, or runtime.cpu_devices logical "
-        "CPUs), multiworker (the machines in TF_CONFIG), tpu. README, Scaling out.",
+        "CPUs), multiworker (the machines in TF_CONFIG), tpu. docs/scaling.md.",
         choices=("auto", "default", "mirrored", "multiworker", "tpu"),
     )
     cpu_devices: int = setting(

@@ -152,7 +152,7 @@ class Names:
 
     def country(self):
         # Both splits share the world's countries, as SQuAD's splits share the real ones: a model
-        # cannot learn that a word it never saw is a country from twelve examples (README).
+        # cannot learn that a word it never saw is a country from twelve examples (docs/tasks/question-answering.md).
         return self.rng.choice(COUNTRIES)
 
     def company(self, new=None):
@@ -319,7 +319,7 @@ def build_context(rng, kind, values):
     article = ARTICLES[kind]
     groups = article["facts"]
     # A few facts, not all: fewer same-type distractors (the founding year beside the railway year)
-    # made the embedded default learn faster (F1 49 vs 44 at the same steps, README).
+    # made the embedded default learn faster (F1 49 vs 44 at the same steps, docs/tasks/question-answering.md).
     keep = rng.randint(3, 5)
     templates = [rng.choice(group) for group in rng.sample(groups, keep)]
     templates.insert(0, rng.choice(article["intros"]))

@@ -1,28 +1,81 @@
-"""What the engine asks of a task, with the defaults most tasks keep.
+"""The task contract: everything tfhf asks of a task, and nothing it asks anywhere else.
 
-A task says which model class and data part it takes, how raw rows become model features
-(`preprocess`), how they are batched (`collator`) and how the model is scored
-(`evaluator`). The hooks below are optional steps that only some tasks need.
+The engine, `tfhf doctor`, `tfhf predict` and `tfhf bench` know a task only through these
+members, so a new task is one module in tfhf/tasks/ plus one entry in TASKS. The
+abstract methods are what every task must say; the others have the defaults most tasks
+keep.
 """
 
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
 
-class Task:
+from tfhf.errors import TfhfError
+
+
+@dataclass(frozen=True)
+class Labels:
+    """What the `labels` a task's collator makes hold, for the preflight checks (tfhf.doctor)."""
+
+    classes: bool = False
+    """Class ids below config.num_labels: a fresh head's loss is near ln(num_labels), and names come from id2label."""
+    per_position: bool = False
+    """One label per input position: padding positions must carry -100."""
+    target_sequence: bool = False
+    """The decoder's target tokens: -100 may only pad the end of a row."""
+    sparse: bool = False
+    """Labels only on randomly chosen positions (masking): a short row may get none, which is only a warning."""
+
+
+class Task(ABC):
     name: str
-    """The Hub's pipeline_tag, e.g. 'translation'."""
+    """The Hub's pipeline_tag, e.g. 'translation': also the transformers pipeline `tfhf predict` runs."""
     headline: str
     """The metric that sums a run up, e.g. 'bleu'."""
+    model_class: type
+    """The TFAutoModelFor* class that builds or loads the model."""
+    data_class: type
+    """The tfhf.recipe Data part a recipe of this task takes."""
+    tokenizer_style: str
+    """How a tokenizer trained from the data is built (tfhf.tokenizer_training.STYLES)."""
+    labels = Labels()
+    generates = False
+    """Its model generates text: `tfhf predict` takes generation options and --xla."""
+    scores_by_generating = False
+    """Scored by generating text from the validation sources with `generator` (tfhf bench times that loop)."""
+    architecture_suffixes: tuple = ()
+    """Config architecture names ending so (e.g. 'ForTokenClassification') are this task, for `tfhf predict`."""
+    windows_long_inputs = False
+    """The pipeline cuts long inputs into windows itself, so predict does not refuse them."""
 
-    def validate(self, recipe, log):
-        """Checks of the recipe that need no data, before any heavy work; raises TfhfError."""
+    # ---- data --------------------------------------------------------------------------
+    @abstractmethod
+    def columns(self, data):
+        """The columns of the raw splits the task reads (checked when the data loads)."""
 
     def text_columns(self, data):
         """The columns that must hold one string per row (checked when the data loads)."""
         return ()
 
+    def validate(self, recipe, log):
+        """Checks of the recipe that need no data, before any heavy work; raises TfhfError."""
+
     def resolve(self, data, raw):
         """`data` with settings read from the raw splits filled in (e.g. label names); checks the values."""
         return data
 
+    @abstractmethod
+    def tokenizer_corpus(self, split, data):
+        """The texts a new tokenizer learns from (an iterable of strings)."""
+
+    @abstractmethod
+    def preprocess(self, split, tokenizer, data):
+        """The raw split as model features, with `datasets.map`."""
+
+    @abstractmethod
+    def collator(self, tokenizer, model, data):
+        """The data collator `model.prepare_tf_dataset` batches the features with."""
+
+    # ---- model -------------------------------------------------------------------------
     def special_token_ids(self, tokenizer):
         """Config ids for a model built from scratch; BERT-style encoders need only these two."""
         return {"vocab_size": len(tokenizer), "pad_token_id": tokenizer.pad_token_id}
@@ -31,5 +84,40 @@ class Task:
         """Config settings of the model's task head (e.g. num_labels), for any checkpoint or config."""
         return {}
 
+    # ---- evaluation --------------------------------------------------------------------
+    @abstractmethod
+    def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
+        """A function `evaluate(phase) -> (metrics, examples)` that scores the model on the validation split."""
+
     def baseline_scores(self, raw_validation, data):
         """The metric of a non-learned baseline on the validation split, or None (no baseline)."""
+
+    def generator(self, model, tokenizer, recipe):
+        """The XLA generator of the metric loop (tasks that generate)."""
+        raise NotImplementedError(f"{self.name} does not generate")
+
+    # ---- prediction (tfhf predict) -----------------------------------------------------
+    @abstractmethod
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        """One JSON-able dict per text, from `predictor` (tfhf.predict.Predictor: pipeline, model, tokenizer)."""
+
+    def pipeline(self, model, tokenizer):
+        """The transformers pipeline `predict` runs: the one named like the task, on TensorFlow."""
+        from transformers import pipeline
+
+        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
+        return pipeline(self.name, model=model, tokenizer=tokenizer, framework="tf", dtype=None)
+
+    def pipeline_defaults(self, saved_recipe):
+        """Pipeline arguments a run trained and evaluated with, from its recipe.json dict."""
+        return {}
+
+
+def refuse_options(task_name, options, allowed=()):
+    """Refuses the generation options a task's prediction does not take, naming them."""
+    unused = sorted(set(options) - set(allowed))
+    if unused:
+        takes = (
+            f"only --{', --'.join(name.replace('_', '-') for name in allowed)}" if allowed else "no generation options"
+        )
+        raise TfhfError(f"{task_name} takes {takes} (got {', '.join(unused)})")

@@ -13,7 +13,8 @@ from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.metrics import perplexity
 from tfhf.recipe import TextData
-from tfhf.tasks.base import Task
+from tfhf.tasks.base import Labels, Task
+from tfhf.tasks.generated_text import generation_defaults, predict_generated
 from tfhf.token_loss import summed_token_loss
 
 
@@ -23,6 +24,9 @@ class CausalLMTask(Task):
     model_class = TFAutoModelForCausalLM
     data_class = TextData
     tokenizer_style = "byte_level"
+    labels = Labels(per_position=True)
+    generates = True
+    architecture_suffixes = ("LMHeadModel", "ForCausalLM")
 
     def columns(self, data):
         return [data.text_column]
@@ -91,6 +95,12 @@ class CausalLMTask(Task):
             return metrics, completions
 
         return evaluate
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        return predict_generated(predictor, texts, options, seed, xla, output_key="generated_text")
+
+    def pipeline_defaults(self, saved_recipe):
+        return generation_defaults(saved_recipe)
 
 
 def _kept(split, data):

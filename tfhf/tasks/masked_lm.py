@@ -15,7 +15,7 @@ from tfhf.errors import TfhfError
 from tfhf.masking import WholeWordMaskCollator
 from tfhf.metrics import perplexity
 from tfhf.recipe import MaskedLMData
-from tfhf.tasks.base import Task
+from tfhf.tasks.base import Labels, Task, refuse_options
 from tfhf.token_loss import summed_token_loss
 
 MASK_PLACEHOLDER = "[MASK]"
@@ -26,6 +26,8 @@ class MaskedLMTask(Task):
     headline = "perplexity"
     model_class = TFAutoModelForMaskedLM
     data_class = MaskedLMData
+    labels = Labels(sparse=True)
+    architecture_suffixes = ("ForMaskedLM",)
     tokenizer_style = "wordpiece"
 
     def columns(self, data):
@@ -87,6 +89,27 @@ class MaskedLMTask(Task):
             return metrics, [dict(entry) for entry in history]
 
         return evaluate
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options, allowed=("top_k",))
+        return [fills(predictor, text, options.get("top_k", 5)) for text in texts]
+
+
+def fills(predictor, text, top_k):
+    """{text, fills: [{token, score, sequence}]} for a text with one mask token, from the fill-mask pipeline."""
+    mask = predictor.tokenizer.mask_token
+    if mask not in text:
+        raise TfhfError(f"fill-mask needs the mask token {mask} in the text: {text!r}")
+    found = predictor.pipeline(text, top_k=top_k)
+    if found and isinstance(found[0], list):  # several masks: transformers returns a list per mask
+        raise TfhfError(f"give one {mask} per text, not {text.count(mask)}")
+    return {
+        "text": text,
+        "fills": [
+            {"token": fill["token_str"], "score": round(float(fill["score"]), 4), "sequence": fill["sequence"]}
+            for fill in found
+        ],
+    }
 
 
 class _DropWordIds:

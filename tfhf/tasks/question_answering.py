@@ -14,7 +14,7 @@ from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.qa_windows import best_answers, windows
 from tfhf.recipe import QuestionAnsweringData
 from tfhf.squad import squad_scores
-from tfhf.tasks.base import Task
+from tfhf.tasks.base import Task, refuse_options
 
 WINDOW_COLUMNS = ("example_index", "offset_mapping", "start_positions", "end_positions")
 
@@ -24,6 +24,8 @@ class QuestionAnsweringTask(Task):
     headline = "f1"
     model_class = TFAutoModelForQuestionAnswering
     data_class = QuestionAnsweringData
+    architecture_suffixes = ("ForQuestionAnswering",)
+    windows_long_inputs = True
     tokenizer_style = "wordpiece_cased"
 
     def columns(self, data):
@@ -122,6 +124,27 @@ class QuestionAnsweringTask(Task):
 
         return evaluate
 
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options)
+        if not context or not context.strip():
+            raise TfhfError("question-answering needs --context: the text the answer is taken from")
+        return [
+            {
+                "question": question,
+                **found_answer(predictor.pipeline(question=question, context=context, **predictor.defaults)),
+            }
+            for question in texts
+        ]
+
+    def pipeline_defaults(self, saved_recipe):
+        data = saved_recipe.get("data", {})
+        defaults = {
+            "max_seq_len": data.get("max_length"),
+            "doc_stride": data.get("stride"),
+            "max_answer_len": data.get("max_answer_length"),
+        }
+        return {key: value for key, value in defaults.items() if value is not None}
+
 
 def answer_columns(data):
     return f"{data.answers_column}.text", f"{data.answers_column}.answer_start"
@@ -138,17 +161,18 @@ def answer_questions(answerer, data):
             doc_stride=data.stride,
             max_answer_len=data.max_answer_length,
         )
-        results.append(
-            {
-                "question": question,
-                "context": context,
-                "answer": answer["answer"],
-                "score": round(float(answer["score"]), 4),
-                "start": int(answer["start"]),
-                "end": int(answer["end"]),
-            }
-        )
+        results.append({"question": question, "context": context, **found_answer(answer)})
     return results
+
+
+def found_answer(answer):
+    """The question-answering pipeline's answer as a JSON-able dict: answer, score, start, end."""
+    return {
+        "answer": answer["answer"],
+        "score": round(float(answer["score"]), 4),
+        "start": int(answer["start"]),
+        "end": int(answer["end"]),
+    }
 
 
 QUESTION_ANSWERING = QuestionAnsweringTask()

@@ -14,7 +14,8 @@ from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.model_loading import load_config
 from tfhf.recipe import Seq2SeqData
-from tfhf.tasks.base import Task
+from tfhf.tasks.base import Labels, Task
+from tfhf.tasks.generated_text import generation_defaults, predict_generated
 
 
 @dataclass(frozen=True)
@@ -27,10 +28,17 @@ class Seq2SeqTask(Task):
     """The metric that sums a run up, e.g. 'bleu'."""
     baseline: Callable | None = None
     """A non-learned baseline, source text -> prediction (e.g. lead-3), scored beside the model."""
+    output_key: str = "generated_text"
+    """Where the task's transformers pipeline puts each output, e.g. 'translation_text'."""
+    architecture_suffixes: tuple = ()
+    """Set only on the generic text-to-text task: a seq2seq config does not say which task it learned."""
 
     model_class = TFAutoModelForSeq2SeqLM
     data_class = Seq2SeqData
     tokenizer_style = "sentencepiece"
+    labels = Labels(target_sequence=True)
+    generates = True
+    scores_by_generating = True
 
     def columns(self, data):
         return [data.source_column, data.target_column]
@@ -150,3 +158,9 @@ class Seq2SeqTask(Task):
             return metrics, examples
 
         return evaluate
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        return predict_generated(predictor, texts, options, seed, xla, self.output_key)
+
+    def pipeline_defaults(self, saved_recipe):
+        return generation_defaults(saved_recipe)

@@ -9,4 +9,6 @@ def lead_3(text):
     return lead(text, 3)
 
 
-SUMMARIZATION = Seq2SeqTask(name="summarization", metric=rouge, headline="rouge1", baseline=lead_3)
+SUMMARIZATION = Seq2SeqTask(
+    name="summarization", metric=rouge, headline="rouge1", baseline=lead_3, output_key="summary_text"
+)

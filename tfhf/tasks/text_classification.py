@@ -15,7 +15,7 @@ from tfhf.labels import head_config, to_id, with_label_names
 from tfhf.metrics import classification_scores
 from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.recipe import ClassificationData
-from tfhf.tasks.base import Task
+from tfhf.tasks.base import Labels, Task, refuse_options
 
 
 class TextClassificationTask(Task):
@@ -24,6 +24,8 @@ class TextClassificationTask(Task):
     model_class = TFAutoModelForSequenceClassification
     data_class = ClassificationData
     tokenizer_style = "wordpiece"
+    labels = Labels(classes=True)
+    architecture_suffixes = ("ForSequenceClassification",)
 
     def columns(self, data):
         return [*self.text_columns(data), data.label_column]
@@ -81,6 +83,18 @@ class TextClassificationTask(Task):
             return metrics, predict(model, tokenizer, data.predict_texts, data)
 
         return evaluate
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options)
+        return [
+            {
+                "labels": [
+                    {"label": s["label"], "score": round(float(s["score"]), 4)}
+                    for s in predictor.pipeline(t, top_k=None)
+                ]
+            }
+            for t in texts
+        ]
 
 
 def predict(model, tokenizer, texts, data):

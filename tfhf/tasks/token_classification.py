@@ -14,7 +14,7 @@ from tfhf.labels import head_config, to_id, with_label_names
 from tfhf.metrics import entity_scores
 from tfhf.model_outputs import batch_outputs, inference_function
 from tfhf.recipe import TokenClassificationData
-from tfhf.tasks.base import Task
+from tfhf.tasks.base import Labels, Task, refuse_options
 
 
 class TokenClassificationTask(Task):
@@ -23,6 +23,8 @@ class TokenClassificationTask(Task):
     model_class = TFAutoModelForTokenClassification
     data_class = TokenClassificationData
     tokenizer_style = "wordpiece_cased"
+    labels = Labels(classes=True, per_position=True)
+    architecture_suffixes = ("ForTokenClassification",)
 
     def columns(self, data):
         return [data.tokens_column, data.tags_column]
@@ -97,6 +99,10 @@ class TokenClassificationTask(Task):
 
         return evaluate
 
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options)
+        return [{"entities": entities(predictor.pipeline(text, aggregation_strategy="simple"))} for text in texts]
+
 
 def inside_ids(names):
     """For each label id, the id a continuation subword gets: B-X -> I-X (when I-X exists), others unchanged."""
@@ -133,20 +139,21 @@ def word_tags(token_predictions, word_ids, word_count, names):
 
 def grouped_entities(tagger, texts):
     """The pipeline's aggregation_strategy='simple' entities per text: group, score, word, start, end."""
-    results = []
-    for text in texts:
-        entities = [
-            {
-                "entity_group": entity["entity_group"],
-                "score": round(float(entity["score"]), 4),
-                "word": entity["word"],
-                "start": int(entity["start"]),
-                "end": int(entity["end"]),
-            }
-            for entity in tagger(text)
-        ]
-        results.append({"text": text, "entities": entities})
-    return results
+    return [{"text": text, "entities": entities(tagger(text))} for text in texts]
+
+
+def entities(found):
+    """The token-classification pipeline's grouped entities as JSON-able dicts."""
+    return [
+        {
+            "entity_group": entity["entity_group"],
+            "score": round(float(entity["score"]), 4),
+            "word": entity["word"],
+            "start": int(entity["start"]),
+            "end": int(entity["end"]),
+        }
+        for entity in found
+    ]
 
 
 def _name(tag, names):

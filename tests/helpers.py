@@ -1,0 +1,180 @@
+"""What the tests share: tiny architectures, tiny recipes, tiny models, and the checks several tests make.
+
+One module, so no test module imports another. TensorFlow and transformers are imported
+inside the helpers that need them: tests of recipes and data stay free of them.
+"""
+
+import json
+import re
+import textwrap
+from pathlib import Path
+
+from tfhf.recipe import SAMPLES_DIR
+
+SAMPLE = SAMPLES_DIR / "translation_en_fr.jsonl"
+
+TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds", "xla_compile_seconds"}
+
+
+TINY_MARIAN = {
+    "model_type": "marian",
+    "d_model": 16,
+    "encoder_layers": 1,
+    "decoder_layers": 1,
+    "encoder_attention_heads": 2,
+    "decoder_attention_heads": 2,
+    "encoder_ffn_dim": 32,
+    "decoder_ffn_dim": 32,
+    "max_position_embeddings": 64,
+    "scale_embedding": True,
+}
+
+
+def sample_pairs(count):
+    """The first `count` pairs of the bundled corpus, as dicts {'en': ..., 'fr': ...}."""
+    with open(SAMPLE, encoding="utf-8") as f:
+        return [json.loads(line) for _, line in zip(range(count), f)]
+
+
+def write_recipe(folder, data_path, name="tiny.py", **train):
+    """A tiny translation recipe file: runs end to end in seconds."""
+    train = {"epochs": 1, "batch_size": 16, "learning_rate": 1e-3, **train}
+    path = Path(folder) / name
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            from tfhf.recipe import Eval, Generate, Model, Recipe, Seq2SeqData, Train
+            recipe = Recipe(
+                task="translation",
+                model=Model(config={TINY_MARIAN!r}, tokenizer_vocab_size=300),
+                data=Seq2SeqData(path={str(data_path)!r}, source_column="en", target_column="fr",
+                                 max_source_length=32, max_target_length=32),
+                train=Train(**{train!r}),
+                eval=Eval(batch_size=8),
+                generate=Generate(max_new_tokens=8, length_buckets=(8, 16)),
+            )
+            """
+        )
+    )
+    return path
+
+
+def without_timings(value):
+    """metrics.json content without wall-clock measurements, which differ between equal runs."""
+    if isinstance(value, dict):
+        return {k: without_timings(v) for k, v in value.items() if k not in TIMING_KEYS}
+    return value
+
+
+def assert_repeats(run_dir, recipe_file):
+    """Runs `recipe_file` again beside `run_dir` and checks the seeded metrics repeat exactly."""
+    from click.testing import CliRunner
+
+    from tfhf.cli import main
+
+    again = Path(run_dir).with_name(Path(run_dir).name + "_again")
+    result = CliRunner().invoke(main, ["run", str(recipe_file), "--output-dir", str(again)])
+    assert result.exit_code == 0, result.output
+    first, second = (json.loads((d / "metrics.json").read_text()) for d in (Path(run_dir), again))
+    assert without_timings(first) == without_timings(second)
+
+
+def predict_json(model_dir, *args):
+    """The JSON lines `tfhf predict MODEL_DIR ARGS...` prints (it must succeed)."""
+    from click.testing import CliRunner
+
+    from tfhf.cli import main
+
+    result = CliRunner().invoke(main, ["predict", str(model_dir), *map(str, args)])
+    assert result.exit_code == 0, result.output[-3000:]
+    return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
+
+
+TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
+
+
+def write_task_recipe(folder, task, data_class, data, eval_settings=None, epochs=2, learning_rate=1e-3):
+    """A tiny recipe file of an encoder task on a 16-wide DistilBERT: runs end to end in seconds."""
+    path = folder / "tiny.py"
+    path.write_text(
+        textwrap.dedent(
+            f"""
+            from tfhf.recipe import Eval, Model, Recipe, Train, {data_class}
+            recipe = Recipe(
+                task={task!r},
+                model=Model(config={TINY_DISTILBERT!r}, tokenizer_vocab_size=400),
+                data={data_class}(**{data!r}),
+                train=Train(epochs={epochs}, batch_size=16, learning_rate={learning_rate}),
+                eval=Eval(batch_size=16, **{eval_settings or {}!r}),
+            )
+            """
+        )
+    )
+    return path
+
+
+def run(recipe, out, *overrides):
+    """`tfhf run RECIPE --output-dir OUT --set ...` in this process; the click Result."""
+    args = ["run", str(recipe), "--output-dir", str(out)]
+    for override in overrides:
+        args += ["--set", override]
+    from click.testing import CliRunner
+
+    from tfhf.cli import main
+
+    return CliRunner().invoke(main, args)
+
+
+TINY_GPT2 = {"model_type": "gpt2", "n_embd": 16, "n_layer": 1, "n_head": 2, "n_positions": 128}
+
+
+def tiny_translation_setup(pairs=200):
+    """(task, tokenizer, model, pairs): a freshly initialised 16-wide Marian and its BPE tokenizer."""
+    from tfhf.model_loading import build_model
+    from tfhf.tasks import TASKS
+    from tfhf.tokenizer_training import train_tokenizer
+
+    task = TASKS["translation"]
+    rows = sample_pairs(pairs)
+    tokenizer = train_tokenizer((text for row in rows for text in row.values()), vocab_size=300)
+    model = build_model(task.model_class, TINY_MARIAN, **task.special_token_ids(tokenizer))
+    model.build_in_name_scope()
+    return task, tokenizer, model, rows
+
+
+def save_checkpoint(folder, task_name, architecture, head):
+    """A freshly initialised model of `task_name` with a tokenizer trained on the bundled pairs, as a folder."""
+    from tfhf.model_loading import build_model
+    from tfhf.tasks import TASKS
+    from tfhf.tokenizer_training import train_tokenizer
+
+    task = TASKS[task_name]
+    texts = [text for pair in sample_pairs(300) for text in pair.values()]
+    tokenizer = train_tokenizer(iter(texts), vocab_size=300, style=task.tokenizer_style)
+    model = build_model(task.model_class, {**architecture, **head}, **task.special_token_ids(tokenizer))
+    model.build_in_name_scope()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
+    return folder
+
+
+def weights(run_dir):
+    """{weight name: array} of a saved run, without the per-process numbering of Keras model names."""
+    import h5py
+
+    arrays = {}
+    with h5py.File(Path(run_dir) / "tf_model.h5") as f:
+        f.visititems(lambda name, item: arrays.update({name: item[()]}) if isinstance(item, h5py.Dataset) else None)
+    return {re.sub(r"(classification)_\d+/", r"\1/", name): array for name, array in arrays.items()}
+
+
+def tokenized_cache_file(recipe_file, *overrides):
+    """The datasets cache file the training split of `recipe_file` (with `overrides`) is tokenized into."""
+    from tfhf import preparation
+    from tfhf.recipe import apply_overrides, load_recipe
+
+    recipe = apply_overrides(load_recipe(recipe_file), overrides)
+    task = preparation.task_for(recipe)
+    recipe, raw = preparation.load_data(recipe, task, log=lambda _: None)
+    _, tokenized = preparation.tokenize(recipe, task, raw, log=lambda _: None)
+    return tokenized["train"].cache_files[0]["filename"]

@@ -1,0 +1,78 @@
+"""`tfhf predict` for the tasks that generate text: the pipeline's eager `generate`, or XLA.
+
+Greedy by default, with the options users know from `generate`: `num_beams`, sampling
+(`do_sample` with `temperature`, `top_k`, `top_p`; `seed` makes it repeat),
+`num_return_sequences`, `max_new_tokens`, `repetition_penalty`, `no_repeat_ngram_size`.
+`xla=True` compiles generation instead (tfhf.generation: one program per input length
+bucket, much faster for many inputs) and refuses the options XLA cannot run, naming
+them. Sampling under XLA is stateless, seeded by `seed` (0 if not given).
+"""
+
+from tfhf.errors import TfhfError
+
+# what TensorFlow's generate cannot do inside an XLA program
+XLA_UNSUPPORTED = {
+    "no_repeat_ngram_size": "is not supported under XLA (TensorFlow implements it for eager execution only)",
+    "num_return_sequences": "is not supported with --xla here (one output per input)",
+}
+
+
+def generation_defaults(saved_recipe):
+    """The generation settings a run was evaluated with (its recipe.json), used unless an option overrides them."""
+    generate = saved_recipe.get("generate", {})
+    defaults = {"max_new_tokens": generate.get("max_new_tokens"), "num_beams": generate.get("num_beams")}
+    return {key: value for key, value in defaults.items() if value is not None}
+
+
+def predict_generated(predictor, texts, options, seed, xla, output_key):
+    """[{input, outputs}] for `texts`; `output_key` is the field the pipeline puts each text in."""
+    check_sampling_options(options)
+    if xla:
+        return _generate_with_xla(predictor, texts, seed, options)
+    return [_generate(predictor, text, seed, options, output_key) for text in texts]
+
+
+def check_sampling_options(options):
+    if not options.get("do_sample"):
+        for key in ("temperature", "top_k", "top_p"):
+            if key in options:
+                raise TfhfError(f"--{key.replace('_', '-')} applies to sampling: add --do-sample")
+
+
+def _generate(predictor, text, seed, options, output_key):
+    import tensorflow as tf
+
+    if options.get("do_sample") and seed is not None:
+        tf.keras.utils.set_random_seed(seed)  # TF's generate samples from the global generator
+    try:
+        outputs = predictor.pipeline(text, **{**predictor.defaults, **options})
+    except (ValueError, NotImplementedError) as error:
+        raise TfhfError(f"generation options {options}: {str(error).splitlines()[0]}") from None
+    return {"input": text, "outputs": [output[output_key] for output in outputs]}
+
+
+def _generate_with_xla(predictor, texts, seed, options):
+    """Generation compiled with XLA (tfhf.generation): one program per input length bucket."""
+    from tfhf.generation import XlaGenerator
+
+    for key, reason in XLA_UNSUPPORTED.items():
+        if key in options:
+            raise TfhfError(f"--{key.replace('_', '-')} {reason}; drop --xla to use it")
+    options = {**predictor.defaults, **options}
+    if options.get("do_sample"):
+        options["seed"] = [seed or 0, 0]  # stateless sampling: random ops XLA can compile
+    sequences = [predictor.tokenizer(text)["input_ids"] for text in texts]
+    longest = max(len(ids) for ids in sequences)
+    generator = XlaGenerator(
+        predictor.model,
+        predictor.tokenizer,
+        buckets=[16, 32, 64, 128, longest],
+        batch_size=len(texts),
+        max_new_tokens=64,
+    )
+    generator.options.update(options)
+    try:
+        outputs = generator.generate(sequences)
+    except (ValueError, NotImplementedError, TypeError) as error:
+        raise TfhfError(f"generation options {options} under XLA: {str(error).splitlines()[0]}") from None
+    return [{"input": text, "outputs": [output]} for text, output in zip(texts, outputs)]
