@@ -5,7 +5,7 @@
 Embedded default (offline, under 5 minutes on 2 CPU cores; F1 about 65, though another
 seed gave 58): a small DistilBERT built from scratch (no dropout: one epoch over 28,000
 questions underfits, it does not overfit) and a 6,000-piece WordPiece tokenizer (fewer
-pieces per invented name than with 3,000, so 39,326 training windows instead of 42,168),
+pieces per invented name than with 3,000, so fewer training windows),
 trained on tfhf's bundled encyclopedia-style articles about invented places, firms and
 people (tools/make_qa_sample.py). Two in five training questions and over half of the
 validation ones have an article longer than one 192-token window, so contexts are cut

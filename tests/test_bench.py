@@ -3,6 +3,7 @@
 import json
 
 import numpy as np
+import pytest
 from click.testing import CliRunner
 
 from tests.helpers import tiny_translation_setup
@@ -10,6 +11,7 @@ from tfhf.bench import matmul_peak, training_flops_per_token
 from tfhf.cli import main
 
 
+@pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
 def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
     output = tmp_path / "bench.json"
     # No --steps: each round is one epoch, 108 training pairs (120 less a tenth held out) in batches of 16.

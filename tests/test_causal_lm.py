@@ -79,6 +79,7 @@ def tiny_causal_recipe(folder, **data):
     return path
 
 
+@pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
 def test_a_shrunk_causal_lm_run_on_the_standard_library_repeats_its_metrics(tmp_path):
     out = tmp_path / "run"
     recipe = tiny_causal_recipe(tmp_path)

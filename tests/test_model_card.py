@@ -1,6 +1,8 @@
 """The model card of a finished run: Hub metadata that parses, the run's metrics, a real curves image."""
 
 import json
+import subprocess
+import sys
 
 from click.testing import CliRunner
 from huggingface_hub import ModelCard
@@ -33,6 +35,19 @@ def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
         image.verify()
     assert any((out / "logs").rglob("events.out.tfevents.*"))  # TensorBoard logs of the run
 
+    # The card's TensorFlow snippet runs as written, from the folder that holds the run.
+    [tensorflow_snippet] = [block for block in code_blocks(card.text) if 'framework="tf"' in block]
+    ran = subprocess.run(
+        [sys.executable, "-c", tensorflow_snippet], cwd=tmp_path, capture_output=True, text=True, check=False
+    )
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    assert "translation_text" in ran.stdout
+
+
+def code_blocks(markdown):
+    """The ```python blocks of a markdown text."""
+    return [block.split("\n", 1)[1] for block in markdown.split("```")[1::2] if block.startswith("python")]
+
 
 def test_a_fine_tuned_hub_model_names_its_base_model_and_dataset():
     recipe = {
@@ -41,7 +56,7 @@ def test_a_fine_tuned_hub_model_names_its_base_model_and_dataset():
         "data": {"path": "kde4"},
         "train": {"epochs": 3},
     }
-    text = card_text(recipe, {"after": {"bleu": 52.9, "eval_seconds": 3.0}}, "bleu", "me/marian-kde4", False)
+    text = card_text(recipe, {"after": {"bleu": 52.9, "eval_seconds": 3.0}}, "me/marian-kde4", False)
     card = ModelCard(text)
     assert card.data.base_model == "Helsinki-NLP/opus-mt-en-fr" and card.data.datasets == ["kde4"]
     assert [(r.metric_type, r.metric_value) for r in card.data.eval_results] == [("bleu", 52.9)]  # no timings

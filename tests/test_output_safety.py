@@ -52,6 +52,7 @@ def test_a_users_folder_is_refused_untouched_whatever_it_holds(tmp_path, tiny_re
     assert not [path.name for path in tmp_path.iterdir() if path.name.startswith(".")]
 
 
+@pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
 def test_a_finished_run_with_a_users_file_added_is_refused_and_a_clean_one_is_replaced(tmp_path, tiny_recipe_file):
     out = tmp_path / "run"
     assert run_cli("run", tiny_recipe_file, "--output-dir", out).exit_code == 0

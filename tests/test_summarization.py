@@ -91,6 +91,7 @@ def tiny_summarization_recipe(tmp_path):
     return recipe
 
 
+@pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
 def test_a_shrunk_summarization_run_repeats_its_metrics(tmp_path):
     recipe = tiny_summarization_recipe(tmp_path)
     result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(tmp_path / "run")])

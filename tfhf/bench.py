@@ -114,9 +114,7 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
             step_count, seconds = time_steps(models[mode], streams[mode], recipe.train.seed, first, steps)
             # The first step of a fit call is not timed (it starts the input pipeline): count from the second.
             timed_counts = counts[mode][first + steps - step_count : first + steps]
-            timed[mode].append(
-                rates(timed_counts, seconds, batch_size, results[mode]["flops_per_real_token"])
-            )
+            timed[mode].append(rates(timed_counts, seconds, batch_size, results[mode]["flops_per_real_token"]))
             log(f"round {round_number + 1}, {mode}: {describe_rates(timed[mode][-1], peak)}")
     for mode in MODES:
         median = sorted(timed[mode], key=lambda rate: rate["target_tokens_per_second"])[rounds // 2]

@@ -18,7 +18,6 @@ import json
 import re
 import shutil
 import sys
-import warnings
 from contextlib import contextmanager
 from pathlib import Path
 
@@ -32,6 +31,7 @@ from tfhf.errors import TfhfError
 from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.log_format import banner, describe_metrics
 from tfhf.model_card import write_model_card
+from tfhf.model_files import save_model_files
 from tfhf.preflight import run_preflight
 from tfhf.preparation import build, checked_task, compile_for_training, load_data, start_runtime, tokenize
 from tfhf.run_dir import write_json, write_jsonl
@@ -130,14 +130,13 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
 
     def save_snapshot(folder):
         """Model, tokenizer and model card as they are now: what a push during training sends."""
-        model.save_pretrained(folder)
-        tokenizer.save_pretrained(folder)
+        save_model_files(model, tokenizer, task, recipe, folder)
         scores = {
             **metrics,
             "train": {"loss": progress.epoch_losses},
             "epochs": each_epoch.scores if each_epoch else [],
         }
-        write_model_card(folder, recipe_dict, scores, task.headline, card_name)
+        write_model_card(folder, recipe_dict, scores, task, card_name)
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
     monitor = TrainingMonitor(
@@ -190,16 +189,12 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         )
 
     banner(log, f"Saving to {output_dir}")
-    with run_dir.staged_directory(output_dir, task.name) as staging, warnings.catch_warnings():
-        # Marian-style configs carry generation ids (forced_eos_token_id) that transformers 4.57
-        # asks to move to generation_config; both are saved and read back correctly.
-        warnings.filterwarnings("ignore", "Some non-default generation parameters")
-        model.save_pretrained(staging)
-        tokenizer.save_pretrained(staging)
+    with run_dir.staged_directory(output_dir, task.name) as staging:
+        save_model_files(model, tokenizer, task, recipe, staging)
         write_json(staging / "recipe.json", recipe.to_dict())
         write_json(staging / "metrics.json", metrics)
         write_jsonl(staging / "predictions.jsonl", examples)
-        write_model_card(staging, recipe.to_dict(), metrics, task.headline, card_name)
+        write_model_card(staging, recipe.to_dict(), metrics, task, card_name)
         if (checkpoints / TENSORBOARD_LOGS).is_dir():
             shutil.copytree(checkpoints / TENSORBOARD_LOGS, staging / TENSORBOARD_LOGS)
     if pusher:
@@ -208,6 +203,9 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         pusher.close()
         metrics_note = "" if pushed else f"; the run is complete on disk: send it with `tfhf push {output_dir}`"
         log(f"final push {'done' if pushed else 'failed'}{metrics_note}")
+    written = sorted(path.name for path in output_dir.iterdir() if not path.name.startswith("."))
+    log(f"\nwrote {output_dir}: {', '.join(written)}")
+    log(f'next: tfhf predict {output_dir} "your text"   (or load it with transformers, README.md shows how)')
     return metrics
 
 

@@ -33,8 +33,8 @@ def logits_processors_through_autograph(model):
 
     Some processors branch on the step number, a tensor inside the compiled loop (forced
     end of sequence: `if cur_len == max_length - 1`). Converting these few lines instead of
-    all of `generate` gave the same outputs and cut the translation default's compilation
-    from 11.4 s to 3.4 s. The hooks are transformers' TF generation internals (frozen at
+    all of `generate` gives the same outputs and compiles several times faster
+    (docs/performance.md). The hooks are transformers' TF generation internals (frozen at
     4.57: later versions have no TensorFlow) and are restored when tracing ends.
     """
     hooks = [name for name in ("_get_logits_processor", "_get_logits_warper") if hasattr(model, name)]

@@ -14,16 +14,17 @@ from pathlib import Path
 CURVES_FILE = "training_curves.png"
 
 
-def write_model_card(folder, recipe, metrics, headline, name):
-    """Writes README.md (and the curves image, when there are curves) into `folder`."""
+def write_model_card(folder, recipe, metrics, task, name):
+    """Writes README.md (and the curves image, when there are curves) into `folder`, for a run of `task`."""
     folder = Path(folder)
     has_curves = bool(metrics.get("train", {}).get("loss"))
     if has_curves:
-        draw_curves(folder / CURVES_FILE, metrics, headline)
-    (folder / "README.md").write_text(card_text(recipe, metrics, headline, name, has_curves), encoding="utf-8")
+        draw_curves(folder / CURVES_FILE, metrics, task.headline)
+    text = card_text(recipe, metrics, name, has_curves) + usage_text(task, name, recipe)
+    (folder / "README.md").write_text(text, encoding="utf-8")
 
 
-def card_text(recipe, metrics, headline, name, has_curves):
+def card_text(recipe, metrics, name, has_curves):
     task, model, data = recipe["task"], recipe["model"], recipe["data"]
     dataset = hub_id(data.get("path"))
     lines = ["---", "library_name: transformers", f"pipeline_tag: {task}", "tags:", "- tensorflow", "- tfhf"]
@@ -66,18 +67,47 @@ def card_text(recipe, metrics, headline, name, has_curves):
         for key, value in recipe.get(part, {}).items():
             if value not in (None, (), [], {}) and not (part == "data" and key == "path"):
                 lines.append(f"- `{part}.{key}`: `{json.dumps(value)}`")
-    lines += [
-        "",
-        "## How to use",
-        "",
-        "```python",
-        "from transformers import pipeline",
-        "",
-        f'pipe = pipeline("{task}", model="{name}", framework="tf")',
-        "```",
-        "",
-    ]
-    return "\n".join(lines)
+    return "\n".join(lines) + "\n"
+
+
+def usage_text(task, name, recipe):
+    """The 'How to use' section: a snippet for PyTorch and one for TensorFlow, each runnable as written.
+
+    A generating task's call passes the generation settings the model was evaluated with:
+    PyTorch's text-to-text pipelines put their own defaults (4 beams, 256 new tokens)
+    above a model's generation_config.
+    """
+    call = task.usage_example
+    note = ""
+    if task.generates:
+        generate = recipe.get("generate", {})
+        call = (
+            call[:-1] + f", num_beams={generate.get('num_beams', 1)}, max_new_tokens={generate.get('max_new_tokens')})"
+        )
+        note = "\nThe call passes the generation settings the model was evaluated with.\n"
+    pytorch = task.pytorch_usage(name, recipe) or (
+        f'from transformers import pipeline\n\npipe = pipeline("{task.name}", model="{name}")\nprint({call})\n'
+    )
+    return f"""
+## How to use
+
+With PyTorch (transformers 4 or 5), from `model.safetensors`:
+
+```python
+{pytorch}```
+{note}
+
+With TensorFlow (transformers 4), from `tf_model.h5`. `use_safetensors=False` is needed
+because transformers 4.55 to 4.57 cannot read PyTorch safetensors into TensorFlow, and
+`dtype=None` because the default looks the dtype up in torch:
+
+```python
+from transformers import pipeline
+
+pipe = pipeline("{task.name}", model="{name}", framework="tf", dtype=None, model_kwargs={{"use_safetensors": False}})
+print({call})
+```
+"""
 
 
 def draw_curves(path, metrics, headline):

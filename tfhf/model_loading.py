@@ -38,6 +38,8 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
         safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
         if safetensors_file and _safetensors_format(safetensors_file) == "pt":
             return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options)
+        if tf_file:  # beside PyTorch safetensors, transformers would pick those and fail (the same bug)
+            options["use_safetensors"] = False
         return model_class.from_pretrained(checkpoint, **options)
     except (OSError, ValueError, HFValidationError, SafetensorError) as error:
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None

@@ -49,6 +49,13 @@ class Range:
             return f"from {self.low} up to (not including) {self.high}"
         return f"from {self.low} to {self.high}"
 
+    def explain(self, value):
+        """What a refused `value` should have been: the bound it crossed, or the whole range for fractions."""
+        counts = isinstance(self.high, int) and not (self.low_open or self.high_open)
+        if counts:
+            return f"at least {self.low}" if value < self.low else f"at most {self.high}"
+        return self.describe()
+
 
 AT_LEAST_ONE = Range(1)
 POSITIVE = Range(0, low_open=True)
@@ -162,7 +169,7 @@ class MaskedLMData(TextData):
     )
     whole_word_masking: bool = setting(False, "Mask every subword of a chosen word, instead of single tokens.")
     fill_mask_top_k: int = setting(
-        5, "Predictions shown per [MASK] for the sentences in generate.prompts.", within=AT_LEAST_ONE
+        5, "Predictions shown per [MASK] for the sentences in generate.prompts.", within=Range(1, 1000)
     )
 
 
@@ -210,7 +217,7 @@ class QuestionAnsweringData(Data):
     )
     max_length: int = setting(384, "Tokens per window of question + context.", within=AT_LEAST_ONE, positions=True)
     stride: int = setting(128, "Context tokens shared by consecutive windows of a long context.", within=NON_NEGATIVE)
-    n_best: int = setting(20, "Start and end candidates considered per window.", within=AT_LEAST_ONE)
+    n_best: int = setting(20, "Start and end candidates considered per window.", within=Range(1, 1000))
     max_answer_length: int = setting(30, "Longest answer considered, in tokens.", within=AT_LEAST_ONE)
     predict_questions: tuple = setting(
         (), "(question, context) pairs to answer after training; the answers are saved with the run."
@@ -223,13 +230,13 @@ class Train:
 
     epochs: int = setting(3, "Passes over the training data.", within=AT_LEAST_ONE)
     batch_size: int = setting(
-        32, "Examples per step on each replica; a step takes batch_size x replicas.", within=AT_LEAST_ONE
+        32, "Examples per step on each replica; a step takes batch_size x replicas.", within=Range(1, 65_536)
     )
     global_batch_size: int = setting(
         0,
         "Examples per step over all replicas, split evenly between them (must be a multiple of the number of "
         "replicas); 0 means batch_size x replicas. Set it to keep a script's global batch on any hardware.",
-        within=NON_NEGATIVE,
+        within=Range(0, 1_048_576),
     )
     learning_rate: float = setting(
         5e-5, "Peak learning rate, reached after warmup, then decayed linearly to 0.", within=POSITIVE
@@ -245,14 +252,14 @@ class Train:
         "lengths (quantiles of the data's lengths): less compute spent on padding, at the price of "
         "less varied batches, which can slow learning (docs/performance.md). 0: a plain shuffle, "
         "each batch padded to its longest row, as the course does.",
-        within=NON_NEGATIVE,
+        within=Range(0, 256),
     )
     steps_per_execution: int = setting(
         1,
         "Training steps per call from Keras into TensorFlow. More than 1 saves Keras's per-step Python "
         "work (a small model's short steps gain most); the progress bar, checkpoint_every and hub "
         "pushes then act at most once per call, at the first call that reaches their step.",
-        within=AT_LEAST_ONE,
+        within=Range(1, 100_000),
     )
     checkpoint_every: int = setting(
         0,
@@ -261,7 +268,7 @@ class Train:
         within=NON_NEGATIVE,
     )
     keep_checkpoints: int = setting(
-        2, "How many of the newest checkpoints are kept while training.", within=AT_LEAST_ONE
+        2, "How many of the newest checkpoints are kept while training.", within=Range(1, 1000)
     )
     preflight: bool = setting(
         True, "Check one batch and the model before training (tfhf doctor's checks); a failed check stops the run."
@@ -272,7 +279,7 @@ class Train:
 class Eval:
     """Evaluation on the validation split."""
 
-    batch_size: int = setting(64, "Examples per evaluation batch.", within=AT_LEAST_ONE)
+    batch_size: int = setting(64, "Examples per evaluation batch.", within=Range(1, 65_536))
     before_training: bool = setting(True, "Also evaluate the untrained model, to show what training changed.")
     each_epoch: bool = setting(False, "Also evaluate after every epoch; the scores are saved per epoch.")
     best_metric: str | None = setting(
@@ -288,7 +295,7 @@ class Generate:
 
     max_new_tokens: int = setting(64, "Longest output generated, in tokens.", within=AT_LEAST_ONE, positions=True)
     num_beams: int = setting(
-        1, "1 is greedy search; more is beam search (slower to compile and run).", within=AT_LEAST_ONE
+        1, "1 is greedy search; more is beam search (slower to compile and run).", within=Range(1, 64)
     )
     prompts: tuple = setting((), "Fixed prompts to complete after training (language models), saved with the run.")
     length_buckets: tuple = setting(
@@ -506,7 +513,7 @@ def _check_value(key, value, annotation, f, where=""):
                 raise TfhfError(f"{where}{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
             within = f.metadata.get("within")
             if within and converted not in within:
-                raise TfhfError(f"{where}{key} must be {within.describe()}; got {converted!r}")
+                raise TfhfError(f"{where}{key} must be {within.explain(converted)}; got {converted!r}")
             return converted
     names = " or ".join(getattr(t, "__name__", str(t)) for t in types if t is not type(None))
     raise TfhfError(f"{where}{key} expects {names}; got {value!r}")

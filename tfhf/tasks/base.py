@@ -46,6 +46,8 @@ class Task(ABC):
     """Config architecture names ending so (e.g. 'ForTokenClassification') are this task, for `tfhf predict`."""
     windows_long_inputs = False
     """The pipeline cuts long inputs into windows itself, so predict does not refuse them."""
+    usage_example = 'pipe("Hello, world.")'
+    """A call of the task's pipeline `pipe` for the model card's snippet (it must run as written)."""
 
     # ---- data --------------------------------------------------------------------------
     @abstractmethod
@@ -96,6 +98,9 @@ class Task(ABC):
         """The XLA generator of the metric loop (tasks that generate)."""
         raise NotImplementedError(f"{self.name} does not generate")
 
+    def record_inference_settings(self, model, recipe):
+        """Puts into `model`'s config what a pipeline needs to behave as the evaluation did, before saving."""
+
     # ---- prediction (tfhf predict) -----------------------------------------------------
     @abstractmethod
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
@@ -107,6 +112,10 @@ class Task(ABC):
 
         # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
         return pipeline(self.name, model=model, tokenizer=tokenizer, framework="tf", dtype=None)
+
+    def pytorch_usage(self, name, recipe):
+        """The model card's PyTorch code, when the task's pipeline is not in every transformers version; else None."""
+        return
 
     def pipeline_defaults(self, saved_recipe):
         """Pipeline arguments a run trained and evaluated with, from its recipe.json dict."""

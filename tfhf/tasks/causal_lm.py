@@ -14,7 +14,7 @@ from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.metrics import perplexity
 from tfhf.recipe import TextData
 from tfhf.tasks.base import Labels, Task
-from tfhf.tasks.generated_text import generation_defaults, predict_generated
+from tfhf.tasks.generated_text import generation_defaults, predict_generated, record_generation_settings
 from tfhf.token_loss import summed_token_loss
 
 
@@ -27,6 +27,7 @@ class CausalLMTask(Task):
     labels = Labels(per_position=True)
     generates = True
     architecture_suffixes = ("LMHeadModel", "ForCausalLM")
+    usage_example = 'pipe("def read_config(path):")'
 
     def columns(self, data):
         return [data.text_column]
@@ -101,6 +102,9 @@ class CausalLMTask(Task):
 
     def pipeline_defaults(self, saved_recipe):
         return generation_defaults(saved_recipe)
+
+    def record_inference_settings(self, model, recipe):
+        record_generation_settings(model, recipe)
 
 
 def _kept(split, data):

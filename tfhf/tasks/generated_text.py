@@ -24,6 +24,12 @@ def generation_defaults(saved_recipe):
     return {key: value for key, value in defaults.items() if value is not None}
 
 
+def record_generation_settings(model, recipe):
+    """The recipe's generation length and beams in the model's generation_config (pipelines default to 20 tokens)."""
+    model.generation_config.max_new_tokens = recipe.generate.max_new_tokens
+    model.generation_config.num_beams = recipe.generate.num_beams
+
+
 def predict_generated(predictor, texts, options, seed, xla, output_key):
     """[{input, outputs}] for `texts`; `output_key` is the field the pipeline puts each text in."""
     check_sampling_options(options)

@@ -28,6 +28,7 @@ class MaskedLMTask(Task):
     data_class = MaskedLMData
     labels = Labels(sparse=True)
     architecture_suffixes = ("ForMaskedLM",)
+    usage_example = 'pipe(f"The screen is {pipe.tokenizer.mask_token} now.")'
     tokenizer_style = "wordpiece"
 
     def columns(self, data):

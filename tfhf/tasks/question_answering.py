@@ -26,6 +26,7 @@ class QuestionAnsweringTask(Task):
     data_class = QuestionAnsweringData
     architecture_suffixes = ("ForQuestionAnswering",)
     windows_long_inputs = True
+    usage_example = 'pipe(question="Who founded the bakery?", context="The bakery was founded in 1902 by Ada Winter.")'
     tokenizer_style = "wordpiece_cased"
 
     def columns(self, data):
@@ -135,6 +136,21 @@ class QuestionAnsweringTask(Task):
             }
             for question in texts
         ]
+
+    def pytorch_usage(self, name, recipe):
+        """The model itself: transformers 5 has no question-answering pipeline."""
+        return f"""import torch
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+tokenizer = AutoTokenizer.from_pretrained("{name}")
+model = AutoModelForQuestionAnswering.from_pretrained("{name}")
+question, context = "Who founded the bakery?", "The bakery was founded in 1902 by Ada Winter."
+inputs = tokenizer(question, context, return_tensors="pt", truncation="only_second", max_length={recipe["data"]["max_length"]})
+with torch.no_grad():
+    outputs = model(**inputs)
+start, end = int(outputs.start_logits.argmax()), int(outputs.end_logits.argmax())
+print(tokenizer.decode(inputs["input_ids"][0, start : max(start, end) + 1]))
+"""
 
     def pipeline_defaults(self, saved_recipe):
         data = saved_recipe.get("data", {})

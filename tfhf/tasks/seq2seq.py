@@ -15,7 +15,7 @@ from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.model_loading import load_config
 from tfhf.recipe import Seq2SeqData
 from tfhf.tasks.base import Labels, Task
-from tfhf.tasks.generated_text import generation_defaults, predict_generated
+from tfhf.tasks.generated_text import generation_defaults, predict_generated, record_generation_settings
 
 
 @dataclass(frozen=True)
@@ -32,6 +32,7 @@ class Seq2SeqTask(Task):
     """Where the task's transformers pipeline puts each output, e.g. 'translation_text'."""
     architecture_suffixes: tuple = ()
     """Set only on the generic text-to-text task: a seq2seq config does not say which task it learned."""
+    usage_example: str = 'pipe("Save the document before you close the window.")'
 
     model_class = TFAutoModelForSeq2SeqLM
     data_class = Seq2SeqData
@@ -111,8 +112,8 @@ class Seq2SeqTask(Task):
 
         The course passes `model=model` so the collator builds decoder inputs, through an
         eager TensorFlow call per batch; left out, the model builds them from the labels
-        inside its compiled step (the same shift right), and the collator takes 0.32 ms
-        per batch of 32 instead of 0.88 (measured on the translation default).
+        inside its compiled step (the same shift right), and the collator is about three
+        times faster (docs/performance.md).
         """
         return DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100, return_tensors="np")
 
@@ -161,6 +162,37 @@ class Seq2SeqTask(Task):
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         return predict_generated(predictor, texts, options, seed, xla, self.output_key)
+
+    def pytorch_usage(self, name, recipe):
+        """`generate` itself: transformers 5 has no translation, summarization or text2text pipelines."""
+        generate, prefix = recipe["generate"], recipe["data"].get("source_prefix", "")
+        example = self.usage_example.removeprefix("pipe(").removesuffix(")")
+        return f"""from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+tokenizer = AutoTokenizer.from_pretrained("{name}")
+model = AutoModelForSeq2SeqLM.from_pretrained("{name}")
+
+
+def generate(texts):
+    inputs = tokenizer([{prefix!r} + text for text in texts], return_tensors="pt", padding=True)
+    outputs = model.generate(**inputs, num_beams={generate["num_beams"]}, max_new_tokens={generate["max_new_tokens"]})
+    return tokenizer.batch_decode(outputs, skip_special_tokens=True)
+
+
+print(generate([{example}]))
+"""
+
+    def record_inference_settings(self, model, recipe):
+        """Generation settings, and the source prefix as `config.prefix`, which text-to-text pipelines put first.
+
+        PyTorch's text-to-text pipelines put their own default of 256 new tokens above the
+        model's `max_new_tokens`, but honour a model's `max_length`: for an encoder-decoder
+        that counts the decoder's start token too, hence one more.
+        """
+        record_generation_settings(model, recipe)
+        model.generation_config.max_length = recipe.generate.max_new_tokens + 1
+        if recipe.data.source_prefix:
+            model.config.prefix = recipe.data.source_prefix
 
     def pipeline_defaults(self, saved_recipe):
         return generation_defaults(saved_recipe)

@@ -10,5 +10,10 @@ def lead_3(text):
 
 
 SUMMARIZATION = Seq2SeqTask(
-    name="summarization", metric=rouge, headline="rouge1", baseline=lead_3, output_key="summary_text"
+    name="summarization",
+    metric=rouge,
+    headline="rouge1",
+    baseline=lead_3,
+    output_key="summary_text",
+    usage_example='pipe("The keyboard came quickly and types well, but its battery lasts two days at most.")',
 )

@@ -26,6 +26,7 @@ class TextClassificationTask(Task):
     tokenizer_style = "wordpiece"
     labels = Labels(classes=True)
     architecture_suffixes = ("ForSequenceClassification",)
+    usage_example = 'pipe("I am so happy today!")'
 
     def columns(self, data):
         return [*self.text_columns(data), data.label_column]

@@ -25,6 +25,7 @@ class TokenClassificationTask(Task):
     tokenizer_style = "wordpiece_cased"
     labels = Labels(classes=True, per_position=True)
     architecture_suffixes = ("ForTokenClassification",)
+    usage_example = 'pipe("Ada Winter moved from Carrow to Paris.")'
 
     def columns(self, data):
         return [data.tokens_column, data.tags_column]
