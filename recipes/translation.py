@@ -19,7 +19,7 @@ Your own files: a .jsonl/.csv/.tsv/.parquet with one column per language,
 `--set data.path=pairs.csv --set data.source_column=en --set data.target_column=fr`.
 """
 
-from tfhf.recipe import SAMPLES_DIR, Generate, Model, Recipe, Runtime, Seq2SeqData, Train
+from tfhf.recipe import SAMPLES_DIR, Generate, Model, Output, Recipe, Runtime, Seq2SeqData, Train
 
 recipe = Recipe(
     task="translation",
@@ -49,4 +49,5 @@ recipe = Recipe(
     train=Train(epochs=5, batch_size=32, learning_rate=2e-3, warmup_ratio=0.1),
     generate=Generate(max_new_tokens=32, length_buckets=(16, 32)),
     runtime=Runtime(op_threads=1),  # a model this small trains faster with one thread per op (docs/performance.md)
+    output=Output(languages=("en", "fr")),
 )

@@ -6,6 +6,7 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import json
+import sys
 
 import pytest
 
@@ -23,3 +24,19 @@ def pairs_file(tmp_path):
 @pytest.fixture
 def tiny_recipe_file(tmp_path, pairs_file):
     return write_recipe(tmp_path, pairs_file)
+
+
+@pytest.fixture(autouse=True)
+def tensorflow_state_reset():
+    """Each test starts from TensorFlow's defaults whatever the test before it ran in this process.
+
+    An in-process run sets the Keras precision policy and grows Keras's graph and layer-name
+    counters; both are reset after every test. (Thread pools are fixed when TensorFlow first
+    runs an op and cannot be reset: tfhf.runtime says so in the run's log.)
+    """
+    yield
+    if "tensorflow" in sys.modules:
+        import tensorflow as tf
+
+        tf.keras.mixed_precision.set_global_policy("float32")
+        tf.keras.backend.clear_session()

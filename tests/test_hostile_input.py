@@ -404,3 +404,17 @@ def test_a_read_only_output_dir_is_refused_before_any_work(tmp_path, tiny_recipe
     result = invoke("run", tiny_recipe_file, "--output-dir", out)
     assert_one_line(result, f"output directory {out} is not writable; choose another --output-dir")
     assert "== Data" not in result.output  # refused before the data was read
+
+
+def test_a_mistyped_data_path_is_refused_with_the_closest_name_before_tensorflow_loads(tmp_path, pairs_file):
+    recipe = recipe_file(tmp_path)
+    typo = str(pairs_file).replace("pairs.jsonl", "pairs.jsnol")
+    code = (
+        "import sys\nfrom tfhf.cli import main\n"
+        f"sys.argv = ['tfhf', 'run', {str(recipe)!r}, '--set', 'data.path={typo}']\n"
+        "try: main()\nexcept SystemExit as stop: print('exit', stop.code)\n"
+        "print('tensorflow' in sys.modules)"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
+    assert ran.stderr == f"tfhf: error: data file not found: {typo} (data.path); did you mean {pairs_file}?\n"
+    assert ran.stdout.split() == ["exit", "2", "False"]

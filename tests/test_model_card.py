@@ -33,7 +33,10 @@ def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
     with Image.open(out / "training_curves.png") as image:
         assert image.format == "PNG" and image.size[0] > 100
         image.verify()
-    assert any((out / "logs").rglob("events.out.tfevents.*"))  # TensorBoard logs of the run
+    tags = tensorboard_tags(out / "logs")
+    assert {"epoch_loss", "batch_loss", "epoch_learning_rate"} <= tags.keys()  # Keras's, per logged step too
+    steps = metrics["train"]["steps"]
+    assert tags["validation/bleu"] == [0, steps // 2, steps, steps]  # before, two epochs, after
 
     # The card's TensorFlow snippet runs as written, from the folder that holds the run.
     [tensorflow_snippet] = [block for block in code_blocks(card.text) if 'framework="tf"' in block]
@@ -42,6 +45,19 @@ def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
     )
     assert ran.returncode == 0, ran.stderr[-3000:]
     assert "translation_text" in ran.stdout
+
+
+def tensorboard_tags(log_dir):
+    """{tag: [steps]} of every scalar in the event files under `log_dir`."""
+    import tensorflow as tf
+
+    tags = {}
+    for events in sorted(log_dir.rglob("events.out.tfevents.*")):
+        for record in tf.data.TFRecordDataset(str(events)):
+            event = tf.compat.v1.Event.FromString(record.numpy())
+            for value in event.summary.value:
+                tags.setdefault(value.tag, []).append(int(event.step))
+    return tags
 
 
 def code_blocks(markdown):
@@ -55,8 +71,11 @@ def test_a_fine_tuned_hub_model_names_its_base_model_and_dataset():
         "model": {"checkpoint": "Helsinki-NLP/opus-mt-en-fr", "config": {}},
         "data": {"path": "kde4"},
         "train": {"epochs": 3},
+        "output": {"license": "apache-2.0", "languages": ["en", "fr"]},
     }
-    text = card_text(recipe, {"after": {"bleu": 52.9, "eval_seconds": 3.0}}, "me/marian-kde4", False)
-    card = ModelCard(text)
+    scores = {"after": {"bleu": 52.9, "eval_seconds": 3.0, "tokens": 512}}
+    card = ModelCard(card_text(recipe, scores, "me/marian-kde4", False))
     assert card.data.base_model == "Helsinki-NLP/opus-mt-en-fr" and card.data.datasets == ["kde4"]
-    assert [(r.metric_type, r.metric_value) for r in card.data.eval_results] == [("bleu", 52.9)]  # no timings
+    assert card.data.license == "apache-2.0" and card.data.language == ["en", "fr"]
+    results = [(r.metric_type, r.metric_name, r.metric_value) for r in card.data.eval_results]
+    assert results == [("bleu", "bleu", 52.9)]  # no timings, no counts

@@ -76,6 +76,9 @@ def translation_run(tmp_path_factory):
         (["--do-sample", "--temperature", "0.7", "--top-k", "20", "--seed", "3"], 1),
         (["--do-sample", "--top-p", "0.9", "--num-return-sequences", "2", "--seed", "3"], 2),
         (["--repetition-penalty", "1.3", "--no-repeat-ngram-size", "2"], 1),
+        (["--penalty-alpha", "0.6", "--top-k", "4"], 1),  # contrastive search
+        (["--num-beams", "2", "--length-penalty", "1.5", "--min-new-tokens", "3"], 1),
+        (["--batch-size", "2"], 1),
     ],
 )
 def test_generation_strategies_on_a_run_directory(translation_run, options, outputs):
@@ -84,6 +87,18 @@ def test_generation_strategies_on_a_run_directory(translation_run, options, outp
     assert all(len(result["outputs"]) == outputs for result in results)
     if "--seed" in options:  # seeded sampling repeats
         assert json_lines(predict(translation_run, "Open the file", "Save the document", *options)) == results
+
+
+def test_min_new_tokens_lengthens_and_diverse_beams_are_refused_by_name(translation_run):
+    from transformers import AutoTokenizer
+
+    tokenizer = AutoTokenizer.from_pretrained(translation_run)
+    [result] = json_lines(predict(translation_run, "Open", "--min-new-tokens", "6", "--max-new-tokens", "6"))
+    assert len(tokenizer(result["outputs"][0], add_special_tokens=False)["input_ids"]) >= 5  # 6 minus the ends' merges
+    refused = predict(translation_run, "Open", "--num-beams", "4", "--num-beam-groups", "2")
+    assert refused.exit_code == 2 and "exists only in PyTorch's generate" in refused.stderr
+    refused = predict(translation_run, "Open", "--penalty-alpha", "0.6")
+    assert refused.exit_code == 2 and "give --top-k too" in refused.stderr
 
 
 def test_no_repeat_ngram_size_keeps_bigrams_unique(translation_run):

@@ -56,6 +56,15 @@ def metrics(run_dir):
     return json.loads((Path(run_dir) / "metrics.json").read_text())
 
 
+def stop_at_first_checkpoint(recipe, out):
+    """Starts a run that checkpoints every 5 steps and stops it with SIGTERM once the first is saved."""
+    process = start(recipe, out, "train.checkpoint_every=5")
+    wait_for_checkpoint(process, out)
+    process.send_signal(signal.SIGTERM)
+    process.communicate(timeout=120)
+    assert process.returncode == 143
+
+
 def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path):
     recipe = classification_recipe(tmp_path)
     settings = ("train.checkpoint_every=7",)
@@ -141,11 +150,7 @@ def test_a_resume_onto_changed_data_is_refused_naming_the_split(tmp_path):
     settings = {"path": str(data), "max_train_samples": 640, "max_eval_samples": 32, "max_length": 32}
     recipe = write_task_recipe(tmp_path, "text-classification", "ClassificationData", settings, epochs=2)
     out = tmp_path / "run"
-    process = start(recipe, out, "train.checkpoint_every=5")
-    wait_for_checkpoint(process, out)
-    process.send_signal(signal.SIGTERM)
-    process.communicate(timeout=120)
-    assert process.returncode == 143
+    stop_at_first_checkpoint(recipe, out)
 
     train = next(data.glob("train.*"))
     rows = train.read_bytes().splitlines(keepends=True)
@@ -155,3 +160,24 @@ def test_a_resume_onto_changed_data_is_refused_naming_the_split(tmp_path):
     assert "holds checkpoints of a run trained on other data: the train split(s)" in result.stderr
     assert "--restart" in result.stderr
     assert (out / "checkpoints" / "latest").exists()  # refused, not discarded
+
+
+def test_a_resumed_masked_lm_run_keeps_its_fills_from_before_training(tmp_path):
+    recipe = tmp_path / "fill.py"
+    data = {"path": str(SAMPLES_DIR / "summarization_reviews.jsonl"), "text_column": "review_body", "block_size": 32,
+            "max_train_samples": 1200, "max_eval_samples": 20}  # fmt: skip
+    recipe.write_text(
+        "from tfhf.recipe import Eval, Generate, MaskedLMData, Model, Recipe, Train\n"
+        "recipe = Recipe(task='fill-mask', model=Model(config={'model_type': 'distilbert', 'dim': 16, "
+        "'hidden_dim': 32, 'n_layers': 1, 'n_heads': 2}, tokenizer_vocab_size=300),\n"
+        f"    data=MaskedLMData(**{data!r}), train=Train(epochs=2, batch_size=16, learning_rate=1e-3),\n"
+        "    eval=Eval(batch_size=16), generate=Generate(prompts=('The price is [MASK].',)))\n"
+    )
+    out = tmp_path / "run"
+    stop_at_first_checkpoint(recipe, out)
+
+    result = run(recipe, out)
+    assert result.exit_code == 0, result.output
+    assert "Resuming from" in result.output
+    [fills] = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(fills["before"]) == len(fills["after"]) == 5  # the fills before training survived the restart

@@ -5,6 +5,7 @@ from pathlib import Path
 
 import click
 
+from tfhf.data_files import check_local_path
 from tfhf.errors import TfhfError
 
 
@@ -79,6 +80,7 @@ def run(recipe_file, overrides, output_dir, restart):
         recipe = apply_overrides(load_recipe(recipe_file), overrides)
         output_dir = output_dir or Path(recipe.output.dir or Path("runs") / recipe_file.stem)
         recipe = apply_overrides(recipe, [f"output.dir={str(output_dir)!r}"])
+        check_local_path(recipe.data.path)  # a typo is refused before the seconds of importing TensorFlow
         from tfhf import engine  # heavy: TensorFlow, transformers, datasets
 
         engine.run(recipe, output_dir, log=click.echo, restart=restart)
@@ -193,6 +195,13 @@ def parse_batch_sizes(text):
 @click.option("--max-new-tokens", type=int, help="Longest output, in tokens.")
 @click.option("--repetition-penalty", type=float, help="Above 1 discourages repeating tokens.")
 @click.option("--no-repeat-ngram-size", type=int, help="Never repeat an n-gram of this size.")
+@click.option("--min-new-tokens", type=int, help="Shortest output, in tokens.")
+@click.option("--length-penalty", type=float, help="Beam search: above 0 favours longer outputs, below 0 shorter.")
+@click.option(
+    "--penalty-alpha", type=float, help="Contrastive search (with --top-k): how much to penalise repeating context."
+)
+@click.option("--num-beam-groups", type=int, help="Diverse beam search: PyTorch only, refused here by name.")
+@click.option("--batch-size", type=int, help="Generate for this many texts at once (default: one at a time).")
 @click.option("--seed", type=int, help="Seed for sampling: the same seed gives the same samples.")
 @click.option("--xla", is_flag=True, help="Compile generation with XLA (faster for many texts; fewer options).")
 @click.option(
@@ -220,9 +229,13 @@ def predict(model, texts, text_file, context, task, seed, xla, trust_remote_code
 
 def check_generation_options(options):
     """Refuses counts below 1 and non-positive sampling settings before any model loads."""
-    for name in ("num_beams", "top_k", "num_return_sequences", "max_new_tokens", "no_repeat_ngram_size"):
+    for name in ("num_beams", "top_k", "num_return_sequences", "max_new_tokens", "no_repeat_ngram_size", "batch_size"):
         if options.get(name) is not None and options[name] < 1:
             raise TfhfError(f"--{name.replace('_', '-')} must be at least 1; got {options[name]}")
+    if options.get("min_new_tokens") is not None and options["min_new_tokens"] < 0:
+        raise TfhfError(f"--min-new-tokens must be 0 or more; got {options['min_new_tokens']}")
+    if options.get("penalty_alpha") is not None and not 0 <= options["penalty_alpha"] <= 1:
+        raise TfhfError(f"--penalty-alpha must be from 0 to 1; got {options['penalty_alpha']}")
     for name in ("temperature", "top_p", "repetition_penalty"):
         if options.get(name) is not None and not options[name] > 0:
             raise TfhfError(f"--{name.replace('_', '-')} must be greater than 0; got {options[name]}")
@@ -245,6 +258,39 @@ def read_texts(text_file):
     if not texts:
         raise TfhfError(f"no texts in {text_file or 'standard input'}")
     return texts
+
+
+@main.command("eval")
+@click.argument("model", metavar="MODEL_OR_RUN_DIR")
+@click.argument("recipe_file", required=False, type=click.Path(dir_okay=False, path_type=Path))
+@click.option("--split", help="The split to score, e.g. test (default: the recipe's validation split).")
+@click.option(
+    "--set", "overrides", multiple=True, metavar="KEY=VALUE", help="Override a recipe field, e.g. eval.batch_size=32."
+)
+@click.option(
+    "--output-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    help="Where to write metrics.json and predictions.jsonl (default runs/eval-<model>-<split>).",
+)
+def evaluate(model, recipe_file, split, overrides, output_dir):
+    """Score MODEL_OR_RUN_DIR on a split, without training, as its run (or RECIPE_FILE) evaluates."""
+    from tfhf.recipe import apply_overrides, load_recipe
+
+    try:
+        if recipe_file:
+            recipe = load_recipe(recipe_file)
+        else:
+            from tfhf.scoring import recipe_from_run
+
+            recipe = recipe_from_run(model)
+        recipe = apply_overrides(recipe, overrides)
+        split = split or recipe.data.validation_split
+        output_dir = output_dir or Path("runs") / f"eval-{Path(model).name}-{split}"
+        from tfhf.scoring import score  # heavy: TensorFlow, transformers, datasets
+
+        score(recipe, model, split, output_dir, log=click.echo)
+    except TfhfError as error:
+        fail(error)
 
 
 @main.command()

@@ -9,7 +9,7 @@ from pathlib import Path
 
 import datasets
 
-from tfhf.data_files import check_text_file, data_suffix
+from tfhf.data_files import check_local_path, check_text_file, data_suffix
 from tfhf.errors import TfhfError
 
 # file suffix -> (datasets builder, extra builder arguments); each may also be gzipped (train.jsonl.gz)
@@ -77,8 +77,7 @@ def _load(spec):
         return _load_documents(path, spec.file_pattern)
     if path.is_dir():
         return _load_files(_split_files(path), spec.load_kwargs)
-    if data_suffix(path) in FILE_FORMATS or spec.path.startswith((".", "/", "~")):
-        raise TfhfError(f"data file not found: {spec.path}")
+    check_local_path(spec.path)
     return _load_hub(spec)
 
 
@@ -190,4 +189,7 @@ def _check_not_empty(split, spec, name):
 
 
 def _describe(spec):
-    return f"data file {spec.path}" if Path(spec.path).expanduser().exists() else f"dataset {spec.path!r}"
+    path = Path(spec.path).expanduser()
+    if path.is_dir():
+        return f"data folder {spec.path}"
+    return f"data file {spec.path}" if path.exists() else f"dataset {spec.path!r}"

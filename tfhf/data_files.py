@@ -7,6 +7,7 @@ or is not an object, a CSV row with more or fewer fields than the header.
 """
 
 import csv
+import difflib
 import gzip
 import io
 import json
@@ -15,6 +16,25 @@ from pathlib import Path
 from tfhf.errors import TfhfError
 
 DELIMITERS = {".csv": ",", ".tsv": "\t"}
+KNOWN_SUFFIXES = (".json", ".jsonl", ".csv", ".tsv", ".parquet", ".txt")
+
+
+def check_local_path(path_text):
+    """Refuses a data.path that names a local file or folder that is not there, suggesting the closest one.
+
+    A path counts as local when it starts with '.', '/' or '~', or ends with a data file's
+    suffix; anything else may be a Hub dataset id. Cheap: `tfhf run` calls it before
+    importing TensorFlow.
+    """
+    path = Path(path_text).expanduser()
+    looks_local = path_text.startswith((".", "/", "~")) or data_suffix(path) in KNOWN_SUFFIXES
+    if not looks_local or path.exists():
+        return
+    parent = path.parent if path.parent.is_dir() else None
+    names = sorted(entry.name for entry in parent.iterdir()) if parent else []
+    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    hint = f"; did you mean {parent / close[0]}?" if close else ""
+    raise TfhfError(f"data file not found: {path_text} (data.path){hint}")
 
 
 def data_suffix(file):

@@ -19,6 +19,7 @@ import re
 import shutil
 import sys
 from contextlib import contextmanager
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import tensorflow as tf
@@ -34,8 +35,12 @@ from tfhf.model_card import write_model_card
 from tfhf.model_files import save_model_files
 from tfhf.preflight import run_preflight
 from tfhf.preparation import build, checked_task, compile_for_training, load_data, start_runtime, tokenize
+from tfhf.recipe import Recipe
 from tfhf.run_dir import write_json, write_jsonl
+from tfhf.run_metrics import RunMetrics
 from tfhf.signals import stop_requests
+from tfhf.tasks.base import Task
+from tfhf.tensorboard_scores import logged_steps, write_scores
 from tfhf.training import Progress, TrainingMonitor, fit_epochs
 
 DISK_FULL = re.compile(r"No space left on device|os error 28", re.IGNORECASE)
@@ -93,61 +98,57 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
     each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
     run_dir.claim(output_dir, task.name)
-    store = CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints, log=log)
-    progress = Progress()
+    run = TrainingRun(
+        task=task,
+        recipe=recipe,
+        model=model,
+        tokenizer=tokenizer,
+        state=state,
+        store=CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints, log=log),
+        metrics=RunMetrics(task=task.name),
+        each_epoch=each_epoch,
+        card_name=recipe.hub.repo_id or output_dir.name,
+    )
 
     if saved:
-        metrics = saved["scores"]
-        latest, checkpoint_state, best_weights = store.restore_newest(state)
-        progress = Progress(**checkpoint_state["progress"])
+        run.metrics = RunMetrics.from_dict(saved["scores"])
+        run.showcase_before = saved.get("showcase_before", [])
+        latest, checkpoint_state, best_weights = run.store.restore_newest(state)
+        run.progress = Progress(**checkpoint_state["progress"])
         if each_epoch:
             each_epoch.load_state(checkpoint_state["each_epoch"], best_weights)
-        epoch, step = divmod(progress.global_step, steps_per_epoch)
+        epoch, step = divmod(run.progress.global_step, steps_per_epoch)
         banner(log, f"Resuming from {latest}")
-        log(f"step {progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
+        log(f"step {run.progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
     else:
-        metrics = {"task": task.name}
-        baseline = task.baseline_scores(raw["validation"], data)
-        if baseline:
-            metrics["baseline"] = baseline
-            banner(log, f"Baseline: {baseline['name']}")
-            log(describe_metrics({k: v for k, v in baseline.items() if k != "name"}))
+        run.metrics.baseline = task.baseline_scores(raw["validation"], data)
+        if run.metrics.baseline:
+            banner(log, f"Baseline: {run.metrics.baseline['name']}")
+            log(describe_metrics({k: v for k, v in run.metrics.baseline.items() if k != "name"}))
         if recipe.eval.before_training:
             banner(log, "Evaluation before training")
-            metrics["before"], _ = evaluate("before")
-            log(describe_metrics(metrics["before"]))
-        resume.save_run_start(checkpoints, recipe_dict, fingerprints, metrics, tokenizer)
-
-    def save_checkpoint():
-        checkpoint_state = {"progress": progress.to_dict()}
-        if each_epoch:
-            checkpoint_state["each_epoch"] = each_epoch.state()
-        return store.save(
-            progress.global_step, state, checkpoint_state, each_epoch.best_weights if each_epoch else None
+            run.metrics.before, _ = evaluate("before")
+            log(describe_metrics(run.metrics.before))
+            if task.showcase_before:
+                run.showcase_before = task.showcase(model, tokenizer, recipe, phase="before")
+        resume.save_run_start(
+            checkpoints, recipe_dict, fingerprints, run.metrics.to_dict(), run.showcase_before, tokenizer
         )
-
-    card_name = recipe.hub.repo_id or output_dir.name
-
-    def save_snapshot(folder):
-        """Model, tokenizer and model card as they are now: what a push during training sends."""
-        save_model_files(model, tokenizer, task, recipe, folder)
-        scores = {
-            **metrics,
-            "train": {"loss": progress.epoch_losses},
-            "epochs": each_epoch.scores if each_epoch else [],
-        }
-        write_model_card(folder, recipe_dict, scores, task, card_name)
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
     monitor = TrainingMonitor(
-        progress, steps_per_epoch, save_checkpoint, store.latest, recipe.train.checkpoint_every, requests
+        run.progress, steps_per_epoch, run.save_checkpoint, run.store.latest, recipe.train.checkpoint_every, requests
     )
     callbacks = [each_epoch, monitor] if each_epoch else [monitor]  # evaluate before the epoch's checkpoint
-    callbacks.append(tf.keras.callbacks.TensorBoard(log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False))
+    callbacks.append(
+        tf.keras.callbacks.TensorBoard(
+            log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False, update_freq=logged_steps(steps_per_epoch)
+        )
+    )
     pusher = None
     if token:
         pusher = HubPusher(recipe.hub.repo_id, token, log, private=recipe.hub.private)
-        callbacks.append(HubPushCallback(pusher, save_snapshot, progress, recipe.hub.every_steps))
+        callbacks.append(HubPushCallback(pusher, run.save_snapshot, run.progress, recipe.hub.every_steps))
     requests.training = True
     with strategy.scope():  # the input pipelines too, as tf.distribute asks
         fit_epochs(
@@ -158,43 +159,44 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             recipe.train.epochs,
             recipe.train.seed,
             callbacks=callbacks,
-            progress=progress,
+            progress=run.progress,
             verbose=1 if sys.stdout.isatty() else 2,
             buckets=buckets,
             static_shapes=planned.strategy == "tpu",
         )
     requests.training = False
-    seconds = max(progress.seconds, 1e-9)
+    seconds = max(run.progress.seconds, 1e-9)
     samples = total_steps * batch_size
-    metrics["train"] = {
+    metrics = run.metrics
+    metrics.train = {
         "seconds": round(seconds, 2),
         "samples_per_second": round(samples / seconds, 1),
         "steps": total_steps,
-        "loss": [round(loss, 4) for loss in progress.epoch_losses],
+        "loss": [round(loss, 4) for loss in run.progress.epoch_losses],
     }
     log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
     if each_epoch:
         each_epoch.restore_best()
-        metrics["epochs"] = each_epoch.scores
-        if each_epoch.best_epoch:
-            metrics["best_epoch"] = each_epoch.best_epoch
+        metrics.epochs, metrics.best_epoch = each_epoch.scores, each_epoch.best_epoch
 
     banner(log, "Evaluation after training")
-    metrics["after"], examples = evaluate("after")
-    log(describe_metrics(metrics["after"]))
-    if "before" in metrics:
-        change = metrics["after"][task.headline] - metrics["before"][task.headline]
-        log(
-            f"{task.headline}: {metrics['before'][task.headline]:.4g} -> {metrics['after'][task.headline]:.4g} ({change:+.4g})"
-        )
+    metrics.after, predictions = evaluate("after")
+    log(describe_metrics(metrics.after))
+    if metrics.before:
+        before, after = metrics.before[task.headline], metrics.after[task.headline]
+        log(f"{task.headline}: {before:.4g} -> {after:.4g} ({after - before:+.4g})")
+    predictions += task.showcase(model, tokenizer, recipe, phase="after", before=run.showcase_before)
+    evaluations = [(0, metrics.before)] if metrics.before else []
+    evaluations += [((index + 1) * steps_per_epoch, scores) for index, scores in enumerate(metrics.epochs)]
+    write_scores(checkpoints / TENSORBOARD_LOGS, [*evaluations, (total_steps, metrics.after)])
 
     banner(log, f"Saving to {output_dir}")
     with run_dir.staged_directory(output_dir, task.name) as staging:
         save_model_files(model, tokenizer, task, recipe, staging)
         write_json(staging / "recipe.json", recipe.to_dict())
-        write_json(staging / "metrics.json", metrics)
-        write_jsonl(staging / "predictions.jsonl", examples)
-        write_model_card(staging, recipe.to_dict(), metrics, task, card_name)
+        write_json(staging / "metrics.json", metrics.to_dict())
+        write_jsonl(staging / "predictions.jsonl", predictions)
+        write_model_card(staging, recipe.to_dict(), metrics.to_dict(), task, run.card_name)
         if (checkpoints / TENSORBOARD_LOGS).is_dir():
             shutil.copytree(checkpoints / TENSORBOARD_LOGS, staging / TENSORBOARD_LOGS)
     if pusher:
@@ -206,7 +208,42 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     written = sorted(path.name for path in output_dir.iterdir() if not path.name.startswith("."))
     log(f"\nwrote {output_dir}: {', '.join(written)}")
     log(f'next: tfhf predict {output_dir} "your text"   (or load it with transformers, README.md shows how)')
-    return metrics
+    return metrics.to_dict()
+
+
+@dataclass
+class TrainingRun:
+    """What lives across one run's training, and the two ways it is saved while training goes on."""
+
+    task: Task
+    recipe: Recipe
+    model: object
+    tokenizer: object
+    state: tf.train.Checkpoint
+    """Everything training changes (tfhf.checkpoints.trainable_state)."""
+    store: CheckpointStore
+    metrics: RunMetrics
+    each_epoch: EpochEvaluation | None
+    card_name: str
+    progress: Progress = field(default_factory=Progress)
+    showcase_before: list = field(default_factory=list)
+
+    def save_checkpoint(self):
+        """A checkpoint of training as it stands now (called by tfhf.training.TrainingMonitor)."""
+        checkpoint_state = {"progress": self.progress.to_dict()}
+        best_weights = None
+        if self.each_epoch:
+            checkpoint_state["each_epoch"] = self.each_epoch.state()
+            best_weights = self.each_epoch.best_weights
+        return self.store.save(self.progress.global_step, self.state, checkpoint_state, best_weights)
+
+    def save_snapshot(self, folder):
+        """Model, tokenizer and model card as they are now: what a push during training sends."""
+        save_model_files(self.model, self.tokenizer, self.task, self.recipe, folder)
+        scores = replace(self.metrics, train={"loss": self.progress.epoch_losses})
+        if self.each_epoch:
+            scores.epochs = self.each_epoch.scores
+        write_model_card(folder, self.recipe.to_dict(), scores.to_dict(), self.task, self.card_name)
 
 
 @contextmanager

@@ -30,7 +30,9 @@ class EpochEvaluation(tf.keras.callbacks.Callback):
     def on_epoch_end(self, epoch, logs=None):
         metrics, _ = self.evaluate(f"epoch {epoch + 1}")
         self.scores.append(metrics)
-        self.log(f"epoch {epoch + 1}: " + ", ".join(f"{k} {v:.4g}" for k, v in metrics.items() if is_number(v)))
+        # Scores only: the XLA counters are cumulative and would read as a recompile every epoch.
+        shown = {key: value for key, value in metrics.items() if is_number(value) and not key.startswith("xla_")}
+        self.log(f"epoch {epoch + 1}: " + ", ".join(f"{key} {value:.4g}" for key, value in shown.items()))
         if self.best_metric is None:
             return
         if self.best_metric not in metrics:

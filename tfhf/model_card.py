@@ -12,6 +12,7 @@ import json
 from pathlib import Path
 
 CURVES_FILE = "training_curves.png"
+COUNTS = ("questions", "windows", "masked_tokens", "tokens")  # sizes of what was scored, not scores
 
 
 def write_model_card(folder, recipe, metrics, task, name):
@@ -19,7 +20,7 @@ def write_model_card(folder, recipe, metrics, task, name):
     folder = Path(folder)
     has_curves = bool(metrics.get("train", {}).get("loss"))
     if has_curves:
-        draw_curves(folder / CURVES_FILE, metrics, task.headline)
+        draw_curves(folder / CURVES_FILE, metrics, recipe.get("eval", {}).get("best_metric") or task.headline)
     text = card_text(recipe, metrics, name, has_curves) + usage_text(task, name, recipe)
     (folder / "README.md").write_text(text, encoding="utf-8")
 
@@ -28,6 +29,11 @@ def card_text(recipe, metrics, name, has_curves):
     task, model, data = recipe["task"], recipe["model"], recipe["data"]
     dataset = hub_id(data.get("path"))
     lines = ["---", "library_name: transformers", f"pipeline_tag: {task}", "tags:", "- tensorflow", "- tfhf"]
+    output = recipe.get("output", {})
+    if output.get("license"):
+        lines.append(f"license: {output['license']}")
+    if output.get("languages"):
+        lines += ["language:", *(f"- {language}" for language in output["languages"])]
     if hub_id(model.get("checkpoint")):
         lines.append(f"base_model: {model['checkpoint']}")
     if dataset:
@@ -38,7 +44,7 @@ def card_text(recipe, metrics, name, has_curves):
         lines += ["    dataset:", f"      name: {json.dumps(shown_name(data.get('path')))}"]
         lines += [f"      type: {json.dumps(dataset or shown_name(data.get('path')))}", "    metrics:"]
         for key, value in after.items():
-            lines += [f"    - type: {key}", f"      value: {value}"]
+            lines += [f"    - type: {key}", f"      name: {key}", f"      value: {value}"]
     lines.append("---")
 
     if model.get("checkpoint"):
@@ -111,6 +117,7 @@ print({call})
 
 
 def draw_curves(path, metrics, headline):
+    """Training loss per epoch; with per-epoch scores, `headline` per epoch beside it, the kept epoch marked."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
@@ -125,13 +132,17 @@ def draw_curves(path, metrics, headline):
     if axes.shape[1] == 2:
         axes[0][1].plot(range(1, len(scores) + 1), scores, marker="o", color="tab:green")
         axes[0][1].set(title=f"validation {headline}", xlabel="epoch", ylabel=headline)
+        if metrics.get("best_epoch"):
+            for axis in axes[0]:
+                axis.axvline(metrics["best_epoch"], color="tab:red", linestyle="--", label="kept epoch")
+            axes[0][1].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
 
 
 def is_metric(key, value):
-    timing = key.endswith("seconds") or key.startswith("xla_") or key in ("questions", "windows", "masked_tokens")
+    timing = key.endswith("seconds") or key.startswith("xla_") or key in COUNTS
     return isinstance(value, (int, float)) and not isinstance(value, bool) and not timing
 
 

@@ -358,6 +358,8 @@ class Output:
     """Where the run's results go."""
 
     dir: str | None = setting(None, "Output directory; None is runs/<recipe file name>.")
+    license: str | None = setting(None, "The model card's license, a Hub license id such as 'apache-2.0'.")
+    languages: tuple = setting((), "The model card's languages, e.g. ('en', 'fr') for English to French.")
 
 
 @dataclass(frozen=True)

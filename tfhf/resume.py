@@ -40,7 +40,7 @@ def checkpoints_folder(output_dir):
 
 
 def saved_run(output_dir, recipe_dict, fingerprints, restart, log):
-    """The run saved in `output_dir/checkpoints` to resume ({"recipe", "scores", "data"}), or None to start fresh.
+    """The run saved in `output_dir/checkpoints` to resume (save_run_start's dict), or None to start fresh.
 
     With `restart`, or when no checkpoint was completed, the folder is cleared. A saved
     run whose recipe differs from `recipe_dict` in a setting that matters, or whose data
@@ -72,12 +72,12 @@ def saved_run(output_dir, recipe_dict, fingerprints, restart, log):
     return saved
 
 
-def save_run_start(folder, recipe_dict, fingerprints, scores, tokenizer):
+def save_run_start(folder, recipe_dict, fingerprints, scores, showcase, tokenizer):
     """What `saved_run` reads back besides the checkpoints: the tokenizer, the recipe, the data's fingerprints,
-    the scores before training."""
+    the scores (RunMetrics.to_dict) and the showcase predictions made before training."""
     folder.mkdir(parents=True, exist_ok=True)
     tokenizer.save_pretrained(folder / TOKENIZER)
-    run = {"recipe": recipe_dict, "data": fingerprints, "scores": scores}
+    run = {"recipe": recipe_dict, "data": fingerprints, "scores": scores, "showcase_before": showcase}
     replace_text(folder / RUN_FILE, json.dumps(run, indent=2))
 
 

@@ -208,6 +208,13 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         )
 
 
+class OneEpoch(tf.keras.callbacks.Callback):
+    """Stops `fit` after the epoch it started with: each epoch has batches of its own (epoch_batches)."""
+
+    def on_epoch_end(self, epoch, logs=None):
+        self.model.stop_training = True
+
+
 def fit_epochs(
     model,
     train_split,
@@ -230,4 +237,5 @@ def fit_epochs(
             model, train_split, collate, batch_size, seed, epoch, first_step, buckets, static_shapes
         )
         progress.seconds += time.perf_counter() - started  # TPUs compute the epoch's batches here: training's time
-        model.fit(batches, epochs=epoch + 1, initial_epoch=epoch, callbacks=callbacks, verbose=verbose)
+        # epochs=the run's total, so Keras's log says "Epoch 2/4"; OneEpoch ends this fit after its epoch
+        model.fit(batches, epochs=epochs, initial_epoch=epoch, callbacks=[*callbacks, OneEpoch()], verbose=verbose)

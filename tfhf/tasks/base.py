@@ -89,7 +89,22 @@ class Task(ABC):
     # ---- evaluation --------------------------------------------------------------------
     @abstractmethod
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
-        """A function `evaluate(phase) -> (metrics, examples)` that scores the model on the validation split."""
+        """A function `evaluate(phase) -> (metrics, predictions)` that scores the model on the validation split.
+
+        `predictions` are per-example validation rows where the task keeps them (e.g. source,
+        reference, prediction), else []. It runs at every evaluation, so it only scores.
+        """
+
+    showcase_before = False
+    """The showcase is also made before training (and kept in the checkpoints), to show what changed."""
+
+    def showcase(self, model, tokenizer, recipe, phase="after", before=None):
+        """Predictions on the recipe's own examples (data.predict_texts, generate.prompts, ...), made once at the end.
+
+        A task with `showcase_before` is also asked before training (`phase` "before"); after
+        training, `before` holds those rows.
+        """
+        return []
 
     def baseline_scores(self, raw_validation, data):
         """The metric of a non-learned baseline on the validation split, or None (no baseline)."""

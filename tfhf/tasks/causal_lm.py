@@ -72,30 +72,32 @@ class CausalLMTask(Task):
             shuffle=False,
             collate_fn=self.collator(tokenizer, model, recipe.data),
         )
-        prompts = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in recipe.generate.prompts]
-        generator = None
-        if prompts:
-            longest = max(len(ids) for ids in prompts)
-            generator = XlaGenerator(
-                model,
-                tokenizer,
-                buckets=bucket_lengths(recipe.generate.length_buckets, longest),
-                batch_size=len(prompts),
-                max_new_tokens=recipe.generate.max_new_tokens,
-                num_beams=recipe.generate.num_beams,
-            )
 
         def evaluate(phase):
             total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=True)
-            metrics = {"perplexity": perplexity(total_loss, tokens), "loss": total_loss / tokens, "tokens": int(tokens)}
-            completions = []
-            if generator:
-                texts = generator.generate(prompts)
-                completions = [{"prompt": p, "completion": t} for p, t in zip(recipe.generate.prompts, texts)]
-                metrics["xla_compilations"] = generator.compilations
-            return metrics, completions
+            return {
+                "perplexity": perplexity(total_loss, tokens),
+                "loss": total_loss / tokens,
+                "tokens": int(tokens),
+            }, []
 
         return evaluate
+
+    def showcase(self, model, tokenizer, recipe, phase="after", before=None):
+        """generate.prompts completed with the XLA generation path."""
+        if not recipe.generate.prompts:
+            return []
+        prompts = [tokenizer(prompt, add_special_tokens=False)["input_ids"] for prompt in recipe.generate.prompts]
+        generator = XlaGenerator(
+            model,
+            tokenizer,
+            buckets=bucket_lengths(recipe.generate.length_buckets, max(len(ids) for ids in prompts)),
+            batch_size=len(prompts),
+            max_new_tokens=recipe.generate.max_new_tokens,
+            num_beams=recipe.generate.num_beams,
+        )
+        texts = generator.generate(prompts)
+        return [{"prompt": prompt, "completion": text} for prompt, text in zip(recipe.generate.prompts, texts)]
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         return predict_generated(predictor, texts, options, seed, xla, output_key="generated_text")

@@ -1,8 +1,11 @@
 """`tfhf predict` for the tasks that generate text: the pipeline's eager `generate`, or XLA.
 
-Greedy by default, with the options users know from `generate`: `num_beams`, sampling
-(`do_sample` with `temperature`, `top_k`, `top_p`; `seed` makes it repeat),
-`num_return_sequences`, `max_new_tokens`, `repetition_penalty`, `no_repeat_ngram_size`.
+Greedy by default, with the strategies of TensorFlow's `generate`: beam search
+(`num_beams`, `length_penalty`), sampling (`do_sample` with `temperature`, `top_k`,
+`top_p`; `seed` makes it repeat), contrastive search (`penalty_alpha` with `top_k`), and
+`num_return_sequences`, `max_new_tokens`, `min_new_tokens`, `repetition_penalty`,
+`no_repeat_ngram_size`; `batch_size` texts at a time. Diverse beam search
+(`num_beam_groups`) exists only in PyTorch's `generate` and is refused by name.
 `xla=True` compiles generation instead (tfhf.generation: one program per input length
 bucket, much faster for many inputs) and refuses the options XLA cannot run, naming
 them. Sampling under XLA is stateless, seeded by `seed` (0 if not given).
@@ -32,15 +35,23 @@ def record_generation_settings(model, recipe):
 
 def predict_generated(predictor, texts, options, seed, xla, output_key):
     """[{input, outputs}] for `texts`; `output_key` is the field the pipeline puts each text in."""
-    check_sampling_options(options)
+    check_strategy_options(options)
+    batch_size = options.pop("batch_size", None)
     if xla:
         return _generate_with_xla(predictor, texts, seed, options)
+    if batch_size:
+        return _generate_batches(predictor, texts, seed, options, output_key, batch_size)
     return [_generate(predictor, text, seed, options, output_key) for text in texts]
 
 
-def check_sampling_options(options):
+def check_strategy_options(options):
+    """Refuses options that need another option, and what TensorFlow's `generate` cannot do."""
+    if "num_beam_groups" in options:
+        raise TfhfError("--num-beam-groups (diverse beam search) exists only in PyTorch's generate, not TensorFlow's")
+    if "penalty_alpha" in options and "top_k" not in options:
+        raise TfhfError("--penalty-alpha is contrastive search: give --top-k too (e.g. 4)")
     if not options.get("do_sample"):
-        for key in ("temperature", "top_k", "top_p"):
+        for key in ("temperature", "top_p") + (() if "penalty_alpha" in options else ("top_k",)):
             if key in options:
                 raise TfhfError(f"--{key.replace('_', '-')} applies to sampling: add --do-sample")
 
@@ -55,6 +66,23 @@ def _generate(predictor, text, seed, options, output_key):
     except (ValueError, NotImplementedError) as error:
         raise TfhfError(f"generation options {options}: {str(error).splitlines()[0]}") from None
     return {"input": text, "outputs": [output[output_key] for output in outputs]}
+
+
+def _generate_batches(predictor, texts, seed, options, output_key, batch_size):
+    """The pipeline over all `texts`, `batch_size` at a time (padded within each batch)."""
+    import tensorflow as tf
+
+    if options.get("do_sample") and seed is not None:
+        tf.keras.utils.set_random_seed(seed)
+    try:
+        outputs = predictor.pipeline(texts, batch_size=batch_size, **{**predictor.defaults, **options})
+    except (ValueError, NotImplementedError) as error:
+        raise TfhfError(f"generation options {options}: {str(error).splitlines()[0]}") from None
+    rows = []
+    for text, found in zip(texts, outputs):
+        found = found if isinstance(found, list) else [found]  # one output per text comes unwrapped
+        rows.append({"input": text, "outputs": [output[output_key] for output in found]})
+    return rows
 
 
 def _generate_with_xla(predictor, texts, seed, options):

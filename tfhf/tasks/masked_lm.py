@@ -75,8 +75,6 @@ class MaskedLMTask(Task):
             shuffle=False,
             collate_fn=DefaultDataCollator(return_tensors="np"),
         )
-        sentences = [prompt.replace(MASK_PLACEHOLDER, tokenizer.mask_token) for prompt in recipe.generate.prompts]
-        history = [{"sentence": sentence} for sentence in sentences]
 
         def evaluate(phase):
             total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=False)
@@ -85,11 +83,23 @@ class MaskedLMTask(Task):
                 "loss": total_loss / tokens,
                 "masked_tokens": int(tokens),
             }
-            for entry, predictions in zip(history, fill_mask(model, tokenizer, sentences, data.fill_mask_top_k)):
-                entry[phase] = predictions
-            return metrics, [dict(entry) for entry in history]
+            return metrics, []
 
         return evaluate
+
+    showcase_before = True
+
+    def validate(self, recipe, log):
+        for prompt in recipe.generate.prompts:
+            if MASK_PLACEHOLDER not in prompt:
+                raise TfhfError(f"generate.prompts: {prompt!r} has no {MASK_PLACEHOLDER} to fill")
+
+    def showcase(self, model, tokenizer, recipe, phase="after", before=None):
+        """The top fills of each generate.prompts sentence, beside those before training when there were."""
+        sentences = [prompt.replace(MASK_PLACEHOLDER, tokenizer.mask_token) for prompt in recipe.generate.prompts]
+        fills = fill_mask(model, tokenizer, sentences, recipe.data.fill_mask_top_k)
+        earlier = before or [{} for _ in sentences]
+        return [{**row, "sentence": sentence, phase: found} for row, sentence, found in zip(earlier, sentences, fills)]
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options, allowed=("top_k",))

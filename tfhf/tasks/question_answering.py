@@ -7,7 +7,7 @@ best of several reference answers. After training, `data.predict_questions` are
 answered with the transformers pipeline, which windows long contexts the same way.
 """
 
-from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering, pipeline
+from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering
 
 from tfhf.errors import TfhfError
 from tfhf.model_outputs import batch_outputs, inference_function
@@ -106,8 +106,6 @@ class QuestionAnsweringTask(Task):
         references = raw_validation[answer_columns(data)[0]]
         example_index = tokenized_validation["example_index"]
         offset_mapping = tokenized_validation["offset_mapping"]
-        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
-        answerer = pipeline("question-answering", model=model, tokenizer=tokenizer, framework="tf", dtype=None)
 
         def evaluate(phase):
             outputs = list(batch_outputs(forward, eval_set))
@@ -121,9 +119,14 @@ class QuestionAnsweringTask(Task):
                 "questions": len(contexts),
                 "windows": len(example_index),
             }
-            return metrics, answer_questions(answerer, data)
+            return metrics, []
 
         return evaluate
+
+    def showcase(self, model, tokenizer, recipe, phase="after", before=None):
+        if not recipe.data.predict_questions:
+            return []
+        return answer_questions(self.pipeline(model, tokenizer), recipe.data)
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options)

@@ -80,10 +80,12 @@ class TextClassificationTask(Task):
 
         def evaluate(phase):
             logits = np.concatenate([outputs["logits"] for outputs in batch_outputs(forward, eval_set)])
-            metrics = classification_scores(logits.argmax(-1), labels, len(data.label_names))
-            return metrics, predict(model, tokenizer, data.predict_texts, data)
+            return classification_scores(logits.argmax(-1), labels, len(data.label_names)), []
 
         return evaluate
+
+    def showcase(self, model, tokenizer, recipe, phase="after", before=None):
+        return predict(model, tokenizer, recipe.data.predict_texts, recipe.data)
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options)

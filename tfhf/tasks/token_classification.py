@@ -80,15 +80,6 @@ class TokenClassificationTask(Task):
         forward = inference_function(model)
         references = [[_name(tag, data.label_names) for tag in tags] for tags in raw_validation[data.tags_column]]
         word_ids = tokenized_validation["word_ids"]
-        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
-        tagger = pipeline(
-            "token-classification",
-            model=model,
-            tokenizer=tokenizer,
-            framework="tf",
-            dtype=None,
-            aggregation_strategy="simple",
-        )
 
         def evaluate(phase):
             token_predictions = (row for out in batch_outputs(forward, eval_set) for row in out["logits"].argmax(-1))
@@ -96,9 +87,18 @@ class TokenClassificationTask(Task):
                 word_tags(ids, words, len(reference), data.label_names)
                 for ids, words, reference in zip(token_predictions, word_ids, references)
             ]
-            return entity_scores(predictions, references), grouped_entities(tagger, data.predict_texts)
+            return entity_scores(predictions, references), []
 
         return evaluate
+
+    def showcase(self, model, tokenizer, recipe, phase="after", before=None):
+        if not recipe.data.predict_texts:
+            return []
+        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
+        tagger = pipeline(
+            self.name, model=model, tokenizer=tokenizer, framework="tf", dtype=None, aggregation_strategy="simple"
+        )
+        return grouped_entities(tagger, recipe.data.predict_texts)
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options)

@@ -1,0 +1,32 @@
+"""A run's scores, in one schema: what metrics.json holds, what run.json keeps for a resume, what the card shows.
+
+Only this module turns them into dicts and back, so the keys are spelled in one place.
+"""
+
+import dataclasses
+from dataclasses import dataclass, field
+
+
+@dataclass
+class RunMetrics:
+    task: str
+    baseline: dict | None = None
+    """A non-learned baseline's scores on the validation split, with its name (e.g. lead-3)."""
+    before: dict | None = None
+    """Validation scores of the model before training (eval.before_training)."""
+    after: dict | None = None
+    """Validation scores after training (of the kept epoch's weights, with eval.best_metric)."""
+    train: dict | None = None
+    """seconds, samples_per_second, steps and the loss of each epoch."""
+    epochs: list = field(default_factory=list)
+    """Validation scores after each epoch (eval.each_epoch)."""
+    best_epoch: int | None = None
+    """The epoch whose weights were kept (eval.best_metric)."""
+
+    def to_dict(self):
+        """The JSON form: unset parts left out."""
+        return {key: value for key, value in dataclasses.asdict(self).items() if value not in (None, [])}
+
+    @classmethod
+    def from_dict(cls, values):
+        return cls(**{f.name: values[f.name] for f in dataclasses.fields(cls) if f.name in values})
