@@ -24,3 +24,8 @@ def batch_outputs(forward, tf_dataset):
     for batch in tf_dataset:
         features = batch[0] if isinstance(batch, tuple) else batch
         yield {name: value.numpy() for name, value in forward(features).items()}
+
+
+def eval_batches(model, features, batch_size, collate):
+    """An evaluation split as model batches: in order, unshuffled, every example kept (the last batch may be short)."""
+    return model.prepare_tf_dataset(features, batch_size=batch_size, shuffle=False, collate_fn=collate)

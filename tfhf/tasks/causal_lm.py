@@ -12,6 +12,7 @@ from tfhf.chunking import group_texts
 from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.metrics import perplexity
+from tfhf.model_outputs import eval_batches
 from tfhf.recipe import TextData
 from tfhf.tasks.base import Labels, Task
 from tfhf.tasks.generated_text import generation_defaults, predict_generated, record_generation_settings
@@ -66,11 +67,8 @@ class CausalLMTask(Task):
         return DataCollatorForLanguageModeling(tokenizer, mlm=False, return_tensors="np")
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
-        eval_set = model.prepare_tf_dataset(
-            tokenized_validation,
-            batch_size=recipe.eval.batch_size,
-            shuffle=False,
-            collate_fn=self.collator(tokenizer, model, recipe.data),
+        eval_set = eval_batches(
+            model, tokenized_validation, recipe.eval.batch_size, self.collator(tokenizer, model, recipe.data)
         )
 
         def evaluate(phase):

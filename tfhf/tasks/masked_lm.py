@@ -14,6 +14,7 @@ from tfhf.chunking import group_texts
 from tfhf.errors import TfhfError
 from tfhf.masking import WholeWordMaskCollator
 from tfhf.metrics import perplexity
+from tfhf.model_outputs import eval_batches
 from tfhf.recipe import MaskedLMData
 from tfhf.tasks.base import Labels, Task, refuse_options
 from tfhf.token_loss import summed_token_loss
@@ -69,12 +70,7 @@ class MaskedLMTask(Task):
         data = recipe.data
         masked = fixed_masking(self.collator(tokenizer, model, data, rng=np.random.default_rng(recipe.train.seed)),
                                tokenized_validation, seed=recipe.train.seed)  # fmt: skip
-        eval_set = model.prepare_tf_dataset(
-            masked,
-            batch_size=recipe.eval.batch_size,
-            shuffle=False,
-            collate_fn=DefaultDataCollator(return_tensors="np"),
-        )
+        eval_set = eval_batches(model, masked, recipe.eval.batch_size, DefaultDataCollator(return_tensors="np"))
 
         def evaluate(phase):
             total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=False)

@@ -10,7 +10,7 @@ answered with the transformers pipeline, which windows long contexts the same wa
 from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering
 
 from tfhf.errors import TfhfError
-from tfhf.model_outputs import batch_outputs, inference_function
+from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
 from tfhf.qa_windows import best_answers, windows
 from tfhf.recipe import QuestionAnsweringData
 from tfhf.squad import squad_scores
@@ -95,12 +95,8 @@ class QuestionAnsweringTask(Task):
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data
-        eval_set = model.prepare_tf_dataset(
-            tokenized_validation.remove_columns(list(WINDOW_COLUMNS)),
-            batch_size=recipe.eval.batch_size,
-            shuffle=False,
-            collate_fn=self.collator(tokenizer, model, data),
-        )
+        features = tokenized_validation.remove_columns(list(WINDOW_COLUMNS))
+        eval_set = eval_batches(model, features, recipe.eval.batch_size, self.collator(tokenizer, model, data))
         forward = inference_function(model, names=("start_logits", "end_logits"))
         contexts = raw_validation[data.context_column]
         references = raw_validation[answer_columns(data)[0]]

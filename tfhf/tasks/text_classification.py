@@ -13,7 +13,7 @@ from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassifi
 from tfhf.errors import TfhfError
 from tfhf.labels import head_config, to_id, with_label_names
 from tfhf.metrics import classification_scores
-from tfhf.model_outputs import batch_outputs, inference_function
+from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
 from tfhf.recipe import ClassificationData
 from tfhf.tasks.base import Labels, Task, refuse_options
 
@@ -69,12 +69,8 @@ class TextClassificationTask(Task):
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data
-        eval_set = model.prepare_tf_dataset(
-            tokenized_validation.remove_columns("labels"),
-            batch_size=recipe.eval.batch_size,
-            shuffle=False,
-            collate_fn=self.collator(tokenizer, model, data),
-        )
+        features = tokenized_validation.remove_columns("labels")
+        eval_set = eval_batches(model, features, recipe.eval.batch_size, self.collator(tokenizer, model, data))
         labels = np.asarray(tokenized_validation["labels"])
         forward = inference_function(model)
 

@@ -12,7 +12,7 @@ from transformers import DataCollatorForTokenClassification, TFAutoModelForToken
 from tfhf.errors import TfhfError
 from tfhf.labels import head_config, to_id, with_label_names
 from tfhf.metrics import entity_scores
-from tfhf.model_outputs import batch_outputs, inference_function
+from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
 from tfhf.recipe import TokenClassificationData
 from tfhf.tasks.base import Labels, Task, refuse_options
 
@@ -71,12 +71,8 @@ class TokenClassificationTask(Task):
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data
-        eval_set = model.prepare_tf_dataset(
-            tokenized_validation.remove_columns(["labels", "word_ids"]),
-            batch_size=recipe.eval.batch_size,
-            shuffle=False,
-            collate_fn=self.collator(tokenizer, model, data),
-        )
+        features = tokenized_validation.remove_columns(["labels", "word_ids"])
+        eval_set = eval_batches(model, features, recipe.eval.batch_size, self.collator(tokenizer, model, data))
         forward = inference_function(model)
         references = [[_name(tag, data.label_names) for tag in tags] for tags in raw_validation[data.tags_column]]
         word_ids = tokenized_validation["word_ids"]
