@@ -171,7 +171,7 @@ def weights(run_dir):
 def tokenized_cache_file(recipe_file, *overrides):
     """The datasets cache file the training split of `recipe_file` (with `overrides`) is tokenized into."""
     from tfhf import preparation
-    from tfhf.recipe import apply_overrides, load_recipe
+    from tfhf.recipe_loading import apply_overrides, load_recipe
 
     recipe = apply_overrides(load_recipe(recipe_file), overrides)
     task = preparation.task_for(recipe)

@@ -15,7 +15,7 @@ from safetensors.numpy import save_file
 from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, save_checkpoint
 from tfhf.cli import main
 from tfhf.errors import TfhfError
-from tfhf.recipe import apply_overrides, load_recipe
+from tfhf.recipe_loading import apply_overrides, load_recipe
 from tfhf.run_dir import MARKER
 
 
@@ -211,12 +211,12 @@ def test_a_tokenizer_folder_without_its_vocabulary_is_one_line(classifier):
 
 
 def test_an_unexpected_failure_is_one_line_pointing_at_the_traceback(tmp_path, monkeypatch):
-    import tfhf.recipe
+    import tfhf.recipe_loading
 
     def broken(path):
         raise RuntimeError("something tfhf did not foresee\nsecond line")
 
-    monkeypatch.setattr(tfhf.recipe, "load_recipe", broken)
+    monkeypatch.setattr(tfhf.recipe_loading, "load_recipe", broken)
     result = invoke("keys", tmp_path / "any.py")
     assert result.exit_code == 1
     assert result.stderr.startswith("tfhf: internal error: RuntimeError: something tfhf did not foresee (traceback: ")

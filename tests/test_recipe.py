@@ -5,7 +5,8 @@ from pathlib import Path
 import pytest
 
 from tfhf.errors import TfhfError
-from tfhf.recipe import Recipe, Seq2SeqData, apply_overrides, load_recipe, summary
+from tfhf.recipe import Recipe, Seq2SeqData
+from tfhf.recipe_loading import apply_overrides, load_recipe, summary
 from tfhf.tasks import TASKS
 
 RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("*.py"))

@@ -6,7 +6,7 @@ import pytest
 import tensorflow as tf
 
 from tfhf import preparation, runtime
-from tfhf.recipe import apply_overrides, load_recipe
+from tfhf.recipe_loading import apply_overrides, load_recipe
 from tfhf.training import epoch_batches
 
 RECIPES = sorted(Path(__file__).resolve().parents[1].glob("recipes/*.py"))

@@ -73,7 +73,7 @@ def run(recipe_file, overrides, output_dir, restart):
     Run again into the same output directory, an interrupted run resumes from its latest
     checkpoint.
     """
-    from tfhf.recipe import apply_overrides, load_recipe
+    from tfhf.recipe_loading import apply_overrides, load_recipe
     from tfhf.signals import Interrupted
 
     try:
@@ -102,7 +102,7 @@ def doctor(recipe_file, overrides):
     Prints the first example as the model gets it and one line per check (pass, warn,
     fail, with the fix). Exits 1 when a check fails.
     """
-    from tfhf.recipe import apply_overrides, load_recipe
+    from tfhf.recipe_loading import apply_overrides, load_recipe
 
     try:
         recipe = apply_overrides(load_recipe(recipe_file), overrides)
@@ -145,7 +145,7 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, eval_bat
     """
     import json
 
-    from tfhf.recipe import apply_overrides, load_recipe
+    from tfhf.recipe_loading import apply_overrides, load_recipe
 
     try:
         if (steps is not None and steps < 2) or warmup < 1 or rounds < 1 or eager_batches < 1:
@@ -274,7 +274,7 @@ def read_texts(text_file):
 )
 def evaluate(model, recipe_file, split, overrides, output_dir):
     """Score MODEL_OR_RUN_DIR on a split, without training, as its run (or RECIPE_FILE) evaluates."""
-    from tfhf.recipe import apply_overrides, load_recipe
+    from tfhf.recipe_loading import apply_overrides, load_recipe
 
     try:
         if recipe_file:
@@ -308,7 +308,7 @@ def push(run_dir, repo_id):
 @click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
 def keys(recipe_file):
     """List every key of RECIPE_FILE that --set accepts, with its value and meaning."""
-    from tfhf.recipe import all_keys, load_recipe
+    from tfhf.recipe_loading import all_keys, load_recipe
 
     try:
         recipe = load_recipe(recipe_file)

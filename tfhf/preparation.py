@@ -21,7 +21,7 @@ from tfhf.length_buckets import LengthBuckets
 from tfhf.log_format import banner
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.position_limits import check_positions
-from tfhf.recipe import summary, validated
+from tfhf.recipe_loading import summary, validated
 from tfhf.runtime import random_generators
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer

@@ -6,73 +6,20 @@ A recipe file is Python that defines `recipe`:
     recipe = Recipe(task="translation", model=Model(checkpoint="Helsinki-NLP/opus-mt-en-fr"),
                     data=Seq2SeqData(path="kde4", ...), train=Train(epochs=3))
 
-`tfhf run FILE --set train.learning_rate=3e-5` changes one field. An override must name an
-existing field and keep its type, or it is refused (the closest valid key is suggested).
+Each field declares its default, help text, type, choices and range (tfhf.recipe_fields);
+tfhf.recipe_loading reads recipe files and `--set` overrides and checks both the same way.
 This module imports nothing heavy: `tfhf --help` and recipe validation stay instant.
 """
 
 from __future__ import annotations
 
-import ast
 import dataclasses
-import difflib
-import runpy
-import typing
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from tfhf.errors import TfhfError
+from tfhf.recipe_fields import AT_LEAST_ONE, FRACTION, NON_NEGATIVE, OPEN_FRACTION, POSITIVE, Range, setting
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
-
-
-@dataclass(frozen=True)
-class Range:
-    """The values a numeric setting may take: `low` and `high` included unless `*_open`; None is unbounded."""
-
-    low: float | None = None
-    high: float | None = None
-    low_open: bool = False
-    high_open: bool = False
-
-    def __contains__(self, value):
-        if self.low is not None and (value <= self.low if self.low_open else value < self.low):
-            return False
-        return self.high is None or (value < self.high if self.high_open else value <= self.high)
-
-    def describe(self):
-        if self.high is None:
-            return f"greater than {self.low}" if self.low_open else f"at least {self.low}" if self.low else "0 or more"
-        if self.low_open and self.high_open:
-            return f"between {self.low} and {self.high}"
-        if self.high_open:
-            return f"from {self.low} up to (not including) {self.high}"
-        return f"from {self.low} to {self.high}"
-
-    def explain(self, value):
-        """What a refused `value` should have been: the bound it crossed, or the whole range for fractions."""
-        counts = isinstance(self.high, int) and not (self.low_open or self.high_open)
-        if counts:
-            return f"at least {self.low}" if value < self.low else f"at most {self.high}"
-        return self.describe()
-
-
-AT_LEAST_ONE = Range(1)
-POSITIVE = Range(0, low_open=True)
-NON_NEGATIVE = Range(0)
-FRACTION = Range(0, 1, high_open=True)
-OPEN_FRACTION = Range(0, 1, low_open=True, high_open=True)
-
-
-def setting(default, doc, choices=None, within=None, positions=False):
-    """A dataclass field carrying its own help text (shown by `tfhf keys`), allowed choices and range.
-
-    `positions`: the value is a length in tokens, which the model must have position embeddings for.
-    """
-    metadata = {"doc": doc, "choices": choices, "within": within, "positions": positions}
-    if isinstance(default, (dict, list)):
-        return field(default_factory=lambda: type(default)(default), metadata=metadata)
-    return field(default=default, metadata=metadata)
 
 
 @dataclass(frozen=True)
@@ -377,7 +324,7 @@ class Recipe:
     hub: Hub = field(default_factory=Hub)
 
     def to_dict(self):
-        return {"task": self.task, **{part: dataclasses.asdict(getattr(self, part)) for part in _part_names(self)}}
+        return {"task": self.task, **{part: dataclasses.asdict(getattr(self, part)) for part in part_names(self)}}
 
 
 PART_CLASSES = {
@@ -392,171 +339,5 @@ PART_CLASSES = {
 }
 
 
-def _part_names(recipe):
+def part_names(recipe):
     return [f.name for f in dataclasses.fields(recipe) if f.name != "task"]
-
-
-def load_recipe(path):
-    """Run a recipe file and return its `recipe`, or raise TfhfError saying what is wrong."""
-    path = Path(path)
-    if not path.is_file():
-        raise TfhfError(f"recipe file not found: {path}")
-    try:
-        namespace = runpy.run_path(str(path))
-    except SyntaxError as error:
-        raise TfhfError(f"syntax error in recipe {path}, line {error.lineno}: {error.msg}") from None
-    except (SystemExit, KeyboardInterrupt) as error:  # a recipe file only defines `recipe`; it does not end the run
-        raise TfhfError(f"recipe {path} raised {type(error).__name__} while loading; it should only define `recipe`")
-    except Exception as error:  # noqa: BLE001 -- a recipe is user code: report any failure as theirs, briefly
-        raise TfhfError(f"recipe {path} failed to load: {type(error).__name__}: {error}") from None
-    if "recipe" not in namespace:
-        raise TfhfError(f"recipe file {path} defines no `recipe` (expected `recipe = Recipe(...)`)")
-    recipe = namespace["recipe"]
-    if not isinstance(recipe, Recipe):
-        raise TfhfError(f"`recipe` in {path} is a {type(recipe).__name__}, not a tfhf.recipe.Recipe")
-    return validated(recipe, f"recipe {path}: ")
-
-
-def validated(recipe, where=""):
-    """`recipe` with every field checked against its type, choices and range, as `--set` values are.
-
-    Values convert the way `--set` converts them (an int for a float field, a list for a
-    tuple); anything else is a TfhfError naming the key, prefixed with `where`.
-    """
-    for part_name, part_class in PART_CLASSES.items():
-        part = getattr(recipe, part_name)
-        if not isinstance(part, part_class):
-            wanted = f"tfhf.recipe.{part_class.__name__}(...)"
-            raise TfhfError(f"{where}{part_name} must be {wanted}, not {type(part).__name__}")
-    parts = {}
-    for part_name in _part_names(recipe):
-        part = getattr(recipe, part_name)
-        hints = typing.get_type_hints(type(part))
-        values = {
-            f.name: _check_value(f"{part_name}.{f.name}", getattr(part, f.name), hints[f.name], f, where)
-            for f in dataclasses.fields(part)
-        }
-        parts[part_name] = dataclasses.replace(part, **values)
-    if not isinstance(recipe.task, str):
-        raise TfhfError(f"{where}task expects str; got {recipe.task!r}")
-    return Recipe(task=recipe.task, **parts)
-
-
-def all_keys(recipe):
-    """Every overridable dotted key with its field, e.g. {'train.epochs': (Train, Field)}."""
-    keys = {"task": (Recipe, next(f for f in dataclasses.fields(Recipe) if f.name == "task"))}
-    for part_name in _part_names(recipe):
-        part = getattr(recipe, part_name)
-        for f in dataclasses.fields(part):
-            keys[f"{part_name}.{f.name}"] = (type(part), f)
-    return keys
-
-
-def apply_overrides(recipe, overrides):
-    """Return a copy of `recipe` with each 'dotted.key=value' applied (values are Python literals).
-
-    A key one level inside a dict setting, such as `model.config.d_model=64`, sets that entry.
-    """
-    keys = all_keys(recipe)
-    changes = {}
-    for override in overrides:
-        key, sep, text = override.partition("=")
-        key = key.strip()
-        if not sep:
-            raise TfhfError(f"override {override!r} is not of the form key=value")
-        value = _parse_literal(text)
-        parent, _, entry = key.rpartition(".")
-        if key not in keys and parent in keys and typing.get_type_hints(keys[parent][0])[keys[parent][1].name] is dict:
-            part_name, field_name = parent.split(".", 1)
-            current = changes.get(parent, getattr(getattr(recipe, part_name), field_name))
-            changes[parent] = {**current, entry: value}
-            continue
-        if key not in keys:
-            close = difflib.get_close_matches(key, list(keys), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise TfhfError(f"unknown recipe key {key!r}{hint}")
-        owner, f = keys[key]
-        changes[key] = _check_value(key, value, typing.get_type_hints(owner)[f.name], f)
-    parts = {name: getattr(recipe, name) for name in _part_names(recipe)}
-    task = recipe.task
-    for key, value in changes.items():
-        if key == "task":
-            task = value
-            continue
-        part_name, field_name = key.split(".", 1)
-        parts[part_name] = dataclasses.replace(parts[part_name], **{field_name: value})
-    return validated(Recipe(task=task, **parts))
-
-
-def _parse_literal(text):
-    """'3e-5' -> 3e-05, '(16, 32)' -> (16, 32), 'None' -> None; anything else stays a string."""
-    text = text.strip()
-    if text.lower() in ("true", "false"):
-        return text.lower() == "true"
-    try:
-        return ast.literal_eval(text)
-    except (ValueError, SyntaxError):
-        return text
-
-
-def _check_value(key, value, annotation, f, where=""):
-    """`value` converted to the field's type, or TfhfError naming the key and the expected type or range."""
-    allowed = typing.get_args(annotation) if typing.get_origin(annotation) in (typing.Union, _UnionType) else ()
-    types = allowed or (annotation,)
-    if value is None:
-        if type(None) in types:
-            return None
-        raise TfhfError(f"{where}{key} cannot be None")
-    for expected in types:
-        converted = _convert(value, expected)
-        if converted is not _MISMATCH:
-            choices = f.metadata.get("choices")
-            if choices and converted not in choices:
-                raise TfhfError(f"{where}{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
-            within = f.metadata.get("within")
-            if within and converted not in within:
-                raise TfhfError(f"{where}{key} must be {within.explain(converted)}; got {converted!r}")
-            return converted
-    names = " or ".join(getattr(t, "__name__", str(t)) for t in types if t is not type(None))
-    raise TfhfError(f"{where}{key} expects {names}; got {value!r}")
-
-
-_MISMATCH = object()
-_UnionType = type(int | None)
-
-
-def _convert(value, expected):
-    if expected is type(None):
-        return _MISMATCH
-    if expected is float and isinstance(value, int) and not isinstance(value, bool):
-        return float(value)
-    if expected is tuple and isinstance(value, list):
-        return tuple(value)
-    if expected is bool:
-        return value if isinstance(value, bool) else _MISMATCH
-    if expected is int and isinstance(value, bool):
-        return _MISMATCH
-    if expected is str and not isinstance(value, str):
-        # `--set model.checkpoint=1234` means the name "1234", not the number
-        return str(value) if isinstance(value, (int, float)) else _MISMATCH
-    return value if isinstance(value, expected) else _MISMATCH
-
-
-def flat_settings(recipe_dict):
-    """{'train.epochs': 3, ...} from `Recipe.to_dict()` output (or a saved recipe.json)."""
-    flat = {}
-    for part, values in recipe_dict.items():
-        if isinstance(values, dict):
-            flat.update({f"{part}.{key}": value for key, value in values.items()})
-        else:
-            flat[part] = values
-    return flat
-
-
-def summary(recipe):
-    """A few lines showing the resolved recipe, one part per line."""
-    lines = [f"task: {recipe.task}"]
-    for part_name in _part_names(recipe):
-        values = dataclasses.asdict(getattr(recipe, part_name))
-        lines.append(f"{part_name}: " + ", ".join(f"{k}={v!r}" for k, v in values.items()))
-    return "\n".join(lines)

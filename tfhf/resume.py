@@ -14,7 +14,7 @@ from pathlib import Path
 
 from tfhf.checkpoints import replace_text
 from tfhf.errors import TfhfError
-from tfhf.recipe import flat_settings
+from tfhf.recipe_loading import flat_settings
 
 CHECKPOINTS = "checkpoints"
 RUN_FILE = "run.json"

@@ -16,7 +16,8 @@ from tfhf import distribution, run_dir, runtime
 from tfhf.errors import TfhfError
 from tfhf.log_format import banner, describe_metrics
 from tfhf.preparation import build, checked_task, load_data, tokenize
-from tfhf.recipe import PART_CLASSES, Recipe, validated
+from tfhf.recipe import PART_CLASSES, Recipe
+from tfhf.recipe_loading import validated
 from tfhf.run_dir import write_json, write_jsonl
 from tfhf.tasks import TASKS
 
