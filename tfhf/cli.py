@@ -293,6 +293,19 @@ def evaluate(model, recipe_file, split, overrides, output_dir):
         fail(error)
 
 
+@main.command("export")
+@click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
+@click.option("--format", "export_format", default="saved_model", show_default=True, help="saved_model or tflite.")
+def export_command(run_dir, export_format):
+    """Export the model of RUN_DIR for TF Serving (SavedModel) or TensorFlow Lite, into RUN_DIR/export/."""
+    try:
+        from tfhf.export import export  # heavy: TensorFlow, transformers
+
+        export(run_dir, export_format, log=click.echo)
+    except TfhfError as error:
+        fail(error)
+
+
 @main.command()
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--repo-id", help="The Hub model repo (default: the run's hub.repo_id).")

@@ -1,0 +1,64 @@
+"""`tfhf export`: a SavedModel with a serving signature and a TFLite model, each giving the Python model's logits."""
+
+import numpy as np
+import pytest
+import tensorflow as tf
+from click.testing import CliRunner
+
+from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, save_checkpoint
+from tfhf.cli import main
+from tfhf.tasks import TASKS
+
+IDS = np.array([[5, 6, 7, 8, 9], [10, 11, 12, 2, 0]], dtype=np.int32)
+MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]], dtype=np.int32)
+ENCODERS = {
+    "text-classification": {"id2label": {0: "a", 1: "b"}},
+    "token-classification": {"id2label": {0: "O", 1: "B-PER", 2: "I-PER"}},
+    "question-answering": {},
+    "fill-mask": {},
+}
+
+
+def invoke(*args):
+    return CliRunner().invoke(main, [str(a) for a in args])
+
+
+def python_logits(folder, task_name):
+    model = TASKS[task_name].model_class.from_pretrained(folder)
+    outputs = model({"input_ids": IDS, "attention_mask": MASK}, training=False)
+    return {key: np.asarray(value) for key, value in outputs.items() if key.endswith("logits")}
+
+
+@pytest.mark.parametrize("task_name", list(ENCODERS))
+def test_a_saved_model_and_a_tflite_model_give_the_python_models_logits(tmp_path, task_name):
+    folder = save_checkpoint(tmp_path / "model", task_name, TINY_DISTILBERT, ENCODERS[task_name])
+    expected = python_logits(folder, task_name)
+
+    assert invoke("export", folder, "--format", "saved_model").exit_code == 0
+    serve = tf.saved_model.load(str(folder / "export" / "saved_model")).signatures["serving_default"]
+    served = serve(input_ids=tf.constant(IDS), attention_mask=tf.constant(MASK))
+    for key, logits in expected.items():
+        np.testing.assert_allclose(served[key].numpy(), logits, atol=1e-4, err_msg=key)
+
+    assert invoke("export", folder, "--format", "tflite").exit_code == 0
+    interpreter = tf.lite.Interpreter(model_path=str(folder / "export" / "model.tflite"))
+    inputs = {
+        detail["name"].split(":")[0].removeprefix("serving_default_"): detail
+        for detail in interpreter.get_input_details()
+    }
+    for name, array in (("input_ids", IDS), ("attention_mask", MASK)):
+        interpreter.resize_tensor_input(inputs[name]["index"], array.shape)
+    interpreter.allocate_tensors()
+    for name, array in (("input_ids", IDS), ("attention_mask", MASK)):
+        interpreter.set_tensor(inputs[name]["index"], array)
+    interpreter.invoke()
+    found = [interpreter.get_tensor(detail["index"]) for detail in interpreter.get_output_details()]
+    for logits in expected.values():
+        assert any(out.shape == logits.shape and np.allclose(out, logits, atol=1e-4) for out in found)
+
+
+def test_a_generating_task_is_refused_in_one_line(tmp_path):
+    folder = save_checkpoint(tmp_path / "model", "translation", TINY_MARIAN, {})
+    result = invoke("export", folder)
+    assert result.exit_code == 2 and "exporting `generate` is not supported yet" in result.stderr
+    assert not (folder / "export").exists()
