@@ -296,12 +296,14 @@ def evaluate(model, recipe_file, split, overrides, output_dir):
 @main.command("export")
 @click.argument("run_dir", type=click.Path(file_okay=False, path_type=Path))
 @click.option("--format", "export_format", default="saved_model", show_default=True, help="saved_model or tflite.")
-def export_command(run_dir, export_format):
+@click.option("--batch-size", default=1, show_default=True, help="Generating tasks: the rows generate takes at once.")
+@click.option("--length", type=int, help="Generating tasks: the input length (default: the model's positions).")
+def export_command(run_dir, export_format, batch_size, length):
     """Export the model of RUN_DIR for TF Serving (SavedModel) or TensorFlow Lite, into RUN_DIR/export/."""
     try:
         from tfhf.export import export  # heavy: TensorFlow, transformers
 
-        export(run_dir, export_format, log=click.echo)
+        export(run_dir, export_format, batch_size=batch_size, length=length, log=click.echo)
     except TfhfError as error:
         fail(error)
 

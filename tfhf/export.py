@@ -1,13 +1,16 @@
 """`tfhf export RUN --format saved_model|tflite`: a run's model for TF Serving and TensorFlow Lite.
 
-The export is the model's forward pass as one `tf.function` over `input_ids` and
+Encoder tasks: the model's forward pass as one `tf.function` over `input_ids` and
 `attention_mask` (int32, any batch and length for a SavedModel; TFLite takes the shape
-the interpreter is resized to), returning the task's logits. It is written beside the run
-as `RUN/export/saved_model` or `RUN/export/model.tflite`, all at once.
+the interpreter is resized to), returning the task's logits.
 
-Generating tasks are refused for now: TensorFlow's `generate` inside a SavedModel needs a
-fixed batch size, and its loop does not convert to TFLite; `tfhf predict --xla` is their
-fast path.
+Generating tasks: `generate` itself in the SavedModel's graph, with the generation
+settings the run was evaluated with (its generation_config). TensorFlow's `generate`
+needs static shapes there, so the signature takes exactly `batch_size` rows of `length`
+tokens (pad with the pad id and a 0 mask; shorter batches padded with whole rows) and
+returns `sequences`. Their loop does not convert to TFLite, which is refused by name.
+
+The export is written into `RUN/export/` (`saved_model` or `model.tflite`), all at once.
 """
 
 import shutil
@@ -16,12 +19,15 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfhf.errors import TfhfError
+from tfhf.generation import logits_processors_through_autograph
 from tfhf.model_loading import load_pretrained_model
+from tfhf.position_limits import model_positions
 from tfhf.predict import infer_task
 from tfhf.run_dir import marker, write_marker
 
 FORMATS = ("saved_model", "tflite")
 INPUTS = ("input_ids", "attention_mask")
+DEFAULT_LENGTH = 128  # a generating model's input length when its positions set no limit (T5)
 
 
 def serving_function(model):
@@ -36,19 +42,38 @@ def serving_function(model):
     return serve
 
 
-def export(run_dir, export_format, log=print):
-    """Writes the export of `run_dir`'s model in `export_format`; returns its path."""
+def generating_function(model, batch_size, length):
+    """`generate` over exactly `batch_size` x `length` int32 inputs, with the model's generation_config."""
+    spec = [tf.TensorSpec([batch_size, length], tf.int32, name=name) for name in INPUTS]
+
+    def generate(input_ids, attention_mask):
+        with logits_processors_through_autograph(model):  # traced without AutoGraph, as tfhf.generation does
+            return {"sequences": model.generate(input_ids=input_ids, attention_mask=attention_mask)}
+
+    return tf.function(generate, input_signature=spec, autograph=False)
+
+
+def export(run_dir, export_format, batch_size=1, length=None, log=print):
+    """Writes the export of `run_dir`'s model in `export_format`; returns its path.
+
+    `batch_size` and `length` fix a generating task's input shape (`length` defaults to the
+    model's positions, or 128 without a limit).
+    """
     if export_format not in FORMATS:
         raise TfhfError(f"--format must be one of {', '.join(FORMATS)}; got {export_format!r}")
+    if batch_size < 1 or (length is not None and length < 1):
+        raise TfhfError("--batch-size and --length must be at least 1")
     run_dir = Path(run_dir)
     task = infer_task(run_dir)
-    if task.generates:
-        raise TfhfError(
-            f"{task.name} generates text, and exporting `generate` is not supported yet (a SavedModel's generate "
-            "needs a fixed batch size and TFLite cannot convert its loop); use `tfhf predict --xla`"
-        )
+    if task.generates and export_format == "tflite":
+        raise TfhfError(f"{task.name} generates text, and TFLite cannot convert `generate`'s loop; use saved_model")
     model = load_pretrained_model(task.model_class, str(run_dir))
-    serve = serving_function(model)
+    if task.generates:
+        length = length or model_positions(model.config) or DEFAULT_LENGTH
+        serve = generating_function(model, batch_size, length)
+        log(f"generate takes exactly {batch_size} row(s) of {length} tokens: pad with the pad id and a 0 mask")
+    else:
+        serve = serving_function(model)
     target = run_dir / "export" / ("saved_model" if export_format == "saved_model" else "model.tflite")
     partial = target.with_name(f".partial-{target.name}")
     shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
