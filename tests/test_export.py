@@ -9,6 +9,8 @@ from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, save_checkpoint
 from tfhf.cli import main
 from tfhf.tasks import TASKS
 
+pytestmark = pytest.mark.slow  # several exports or runs, over 15 s: CI runs it, `pytest -m "not slow"` skips it
+
 IDS = np.array([[5, 6, 7, 8, 9], [10, 11, 12, 2, 0]], dtype=np.int32)
 MASK = np.array([[1, 1, 1, 1, 1], [1, 1, 1, 1, 0]], dtype=np.int32)
 ENCODERS = {

@@ -2,11 +2,14 @@
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from tests.helpers import sample_pairs, without_timings, write_recipe
 from tfhf.cli import main
 from tfhf.run_dir import marker
+
+pytestmark = pytest.mark.slow  # several exports or runs, over 15 s: CI runs it, `pytest -m "not slow"` skips it
 
 
 def invoke(*args):
