@@ -28,6 +28,7 @@ from pathlib import Path
 from tfhf.errors import TfhfError
 
 MARKER = ".tfhf-run.json"
+PARTIAL_MARKER = f".partial{MARKER}"
 CHECKPOINTS = "checkpoints"
 
 
@@ -45,7 +46,7 @@ def write_marker(folder, task_name, files, complete):
     """Marks `folder` as tfhf's: `files` are the top-level entries tfhf wrote there."""
     folder = Path(folder)
     value = {"tfhf": 1, "task": task_name, "complete": complete, "files": sorted(set(files) - {MARKER})}
-    partial = folder / f".partial{MARKER}"
+    partial = folder / PARTIAL_MARKER
     with open(partial, "w", encoding="utf-8") as f:
         json.dump(value, f, indent=2)
         f.write("\n")
@@ -84,7 +85,8 @@ def check_output_dir(output_dir, task_name):
             f"output directory {output_dir} is not empty and holds no tfhf run (no {MARKER}: "
             f"{', '.join(entries[:3])}{', ...' if len(entries) > 3 else ''}); choose another --output-dir"
         )
-    foreign = [name for name in entries if name != MARKER and name not in saved["files"]]
+    own = (MARKER, PARTIAL_MARKER)  # the marker, and its replacement if a write of it was cut short
+    foreign = [name for name in entries if name not in own and name not in saved["files"]]
     if foreign:
         raise TfhfError(
             f"output directory {output_dir} holds files tfhf did not write ({', '.join(foreign[:5])}); "
@@ -185,9 +187,12 @@ def lock_path(target):
 def output_lock(target, log):
     """Holds the exclusive lock on `target` for as long as the block runs; refuses if another live run holds it."""
     path = lock_path(target)
-    path.parent.mkdir(parents=True, exist_ok=True)
     while True:
-        descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            descriptor = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        except OSError as error:
+            raise TfhfError(f"cannot lock output directory {target}: cannot write {path} ({error.strerror})") from None
         try:
             fcntl.flock(descriptor, fcntl.LOCK_EX | fcntl.LOCK_NB)
         except OSError as error:
