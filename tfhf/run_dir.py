@@ -161,7 +161,8 @@ def recover(target, log):
     stagings = sorted(target.parent.glob(f".{target.name}.staging-*"))
     previous = sorted(target.parent.glob(f".{target.name}.previous-*"))
     complete = [folder for folder in stagings if (marker(folder) or {}).get("complete")]
-    if complete and (not target.exists() or previous or (marker(target) or {}).get("complete") is False):
+    # A complete staging folder replaces a missing target or one still in progress, never a finished run.
+    if complete and (not target.exists() or (marker(target) or {}).get("complete") is False):
         newest = max(complete, key=lambda folder: folder.stat().st_mtime)
         if target.exists():
             target.rename(previous_name(target))
