@@ -32,7 +32,7 @@ def assert_one_line(result, message, code=2):
     assert "Traceback" not in result.output
 
 
-def recipe_file(folder, train="", model=f"Model(config={TINY_MARIAN!r})", extra=""):
+def recipe_file(folder, train="", model=f"Model(config={TINY_MARIAN!r})", extra="", data="pairs.jsonl"):
     path = folder / "recipe.py"
     path.write_text(
         textwrap.dedent(
@@ -40,7 +40,7 @@ def recipe_file(folder, train="", model=f"Model(config={TINY_MARIAN!r})", extra=
             from tfhf.recipe import Model, Recipe, Seq2SeqData, Train
             {extra}
             recipe = Recipe(task="translation", model={model},
-                            data=Seq2SeqData(path="pairs.jsonl", source_column="en", target_column="fr"),
+                            data=Seq2SeqData(path={str(data)!r}, source_column="en", target_column="fr"),
                             train=Train({train}))
             """
         )
@@ -135,8 +135,7 @@ def test_a_known_architecture_that_also_ships_code_loads_without_running_it(tmp_
 
 def test_a_recipe_checkpoint_with_code_is_refused_before_training(tmp_path, pairs_file):
     folder = evil_folder(tmp_path)
-    path = recipe_file(tmp_path, "epochs=1", model=f"Model(checkpoint={str(folder)!r})")
-    path.write_text(path.read_text().replace("pairs.jsonl", str(pairs_file)))
+    path = recipe_file(tmp_path, "epochs=1", model=f"Model(checkpoint={str(folder)!r})", data=pairs_file)
     result = invoke("run", path, "--output-dir", tmp_path / "out")
     assert_one_line(result, "model.trust_remote_code=True")
     assert not (folder / "evil.py.ran").exists() and not (tmp_path / "out").exists()
@@ -244,8 +243,7 @@ def pairs(count=40, **override):
 )
 def test_text_columns_that_hold_no_text_are_refused_naming_the_setting(tmp_path, rows, message):
     data = write_rows(tmp_path / "pairs.jsonl", rows)
-    path = recipe_file(tmp_path)
-    path.write_text(path.read_text().replace("pairs.jsonl", str(data)))
+    path = recipe_file(tmp_path, data=data)
     result = invoke("run", path, "--output-dir", tmp_path / "out")
     assert_one_line(result, message)
     assert not (tmp_path / "out").exists()
@@ -347,15 +345,17 @@ def test_a_huge_word_is_cut_for_tokenizer_training_with_a_warning():
     ],
 )
 def test_a_model_config_that_cannot_build_is_one_line(tmp_path, pairs_file, config, message):
-    path = recipe_file(tmp_path, "epochs=1", model=f"Model(config={config!r}, tokenizer_vocab_size=300)")
-    path.write_text(path.read_text().replace("pairs.jsonl", str(pairs_file)))
+    path = recipe_file(
+        tmp_path, "epochs=1", model=f"Model(config={config!r}, tokenizer_vocab_size=300)", data=pairs_file
+    )
     assert_one_line(invoke("run", path, "--output-dir", tmp_path / "out"), message)
     assert not (tmp_path / "out").exists()
 
 
 def test_a_length_beyond_the_models_positions_is_refused_before_training(tmp_path, pairs_file):
-    path = recipe_file(tmp_path, "epochs=1", model=f"Model(config={TINY_MARIAN!r}, tokenizer_vocab_size=300)")
-    path.write_text(path.read_text().replace("pairs.jsonl", str(pairs_file)))
+    path = recipe_file(
+        tmp_path, "epochs=1", model=f"Model(config={TINY_MARIAN!r}, tokenizer_vocab_size=300)", data=pairs_file
+    )
     result = invoke("run", path, "--output-dir", tmp_path / "out", "--set", "data.max_source_length=100")
     assert_one_line(result, "data.max_source_length=100 is longer than the model's 64 positions")
     assert not (tmp_path / "out").exists()

@@ -76,7 +76,9 @@ def export(run_dir, export_format, batch_size=1, length=None, log=print):
         serve = serving_function(model)
     target = run_dir / "export" / ("saved_model" if export_format == "saved_model" else "model.tflite")
     partial = target.with_name(f".partial-{target.name}")
-    shutil.rmtree(partial, ignore_errors=True) if partial.is_dir() else partial.unlink(missing_ok=True)
+    if partial.is_dir():  # an earlier export cut short
+        shutil.rmtree(partial)
+    partial.unlink(missing_ok=True)
     target.parent.mkdir(exist_ok=True)
     if export_format == "saved_model":
         tf.saved_model.save(model, str(partial), signatures={"serving_default": serve.get_concrete_function()})
