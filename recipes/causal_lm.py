@@ -9,14 +9,9 @@ A byte-level BPE tokenizer is trained on the training files, a 2-layer GPT-2 on 
 blocks. Validation perplexity should fall from about the vocabulary size (untrained) to
 well under half of it; completions of the fixed prompts are written to predictions.jsonl.
 
-The course's setup (needs the Hub; filter for data-science code as the course does):
+The course's setup (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/causal_lm.py \
-        --set data.path=huggingface-course/codeparrot-ds-train --set data.text_column=content \
-        --set data.file_pattern=None --set "data.keywords=('pandas', 'sklearn', 'matplotlib', 'seaborn')" \
-        --set model.tokenizer=huggingface-course/code-search-net-tokenizer \
-        --set "model.config={'model_type': 'gpt2', 'n_positions': 128}" \
-        --set train.learning_rate=5e-4 --set train.warmup_ratio=0.01 --set train.epochs=1
+    tfhf run recipes/course/causal_lm_codeparrot.py
 """
 
 import sysconfig

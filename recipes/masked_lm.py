@@ -10,13 +10,9 @@ are comparable; it falls from about the vocabulary size (the templated corpus ha
 500 distinct WordPiece tokens) to a small fraction of it.
 Top-5 fill-mask predictions for the prompts, before and after, go to predictions.jsonl.
 
-The course's setup (needs the Hub):
+The course's setup (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/masked_lm.py \
-        --set model.checkpoint=distilbert-base-uncased --set data.path=imdb \
-        --set data.file_pattern=None --set data.text_column=text --set data.validation_split=test \
-        --set data.max_train_samples=10000 --set data.max_eval_samples=1000 \
-        --set train.learning_rate=2e-5 --set train.epochs=3 --set train.warmup_ratio=0.0
+    tfhf run recipes/course/masked_lm_imdb.py
 """
 
 from tfhf.recipe import SAMPLES_DIR, Eval, Generate, MaskedLMData, Model, Recipe, Train

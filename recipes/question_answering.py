@@ -15,12 +15,9 @@ length buckets. Scored with SQuAD v1.1 exact match and F1; some validation quest
 several reference answers. The (question, context) pairs in data.predict_questions are
 answered after training and saved to predictions.jsonl.
 
-The course's setup (needs the Hub):
+The course's setup (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/question_answering.py \
-        --set model.checkpoint=bert-base-cased --set data.path=squad \
-        --set data.max_length=384 --set data.stride=128 --set data.max_answer_length=30 \
-        --set train.learning_rate=2e-5 --set train.epochs=3 --set train.warmup_ratio=0.0 --set train.batch_size=16
+    tfhf run recipes/course/question_answering_squad.py
 """
 
 from tfhf.recipe import SAMPLES_DIR, Eval, Model, QuestionAnsweringData, Recipe, Train
@@ -30,7 +27,7 @@ recipe = Recipe(
     model=Model(
         config={
             "model_type": "distilbert",
-            **{"dim": 128, "hidden_dim": 256, "n_layers": 2, "n_heads": 4, "dropout": 0.0, "attention_dropout": 0.0},
+            "dim": 128, "hidden_dim": 256, "n_layers": 2, "n_heads": 4, "dropout": 0.0, "attention_dropout": 0.0,
         },
         tokenizer_vocab_size=6000,
     ),

@@ -7,15 +7,9 @@ a BPE tokenizer trained on the data, and tfhf's bundled 4,000 generated reviews
 (tools/make_summarization_sample.py). ROUGE-1 should rise from near 0 before training to
 well above the lead-3 baseline after (measured: README, "Recipes").
 
-The course's setup is one override away (needs the Hub):
+The course's setup (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/summarization.py \
-        --set model.checkpoint=google/mt5-small \
-        --set data.path=mteb/amazon_reviews_multi --set data.name=en \
-        --set data.source_column=text --set data.target_column=title \
-        --set data.max_source_length=512 --set data.max_target_length=30 \
-        --set train.learning_rate=5.6e-5 --set train.epochs=8 \
-        --set "generate.length_buckets=(128, 256, 512)" --set generate.max_new_tokens=30
+    tfhf run recipes/course/summarization_amazon_reviews.py
 """
 
 from tfhf.recipe import SAMPLES_DIR, Generate, Model, Recipe, Seq2SeqData, Train

@@ -9,17 +9,10 @@ subjects and templates unseen in training). Evaluated after every epoch; the epo
 the best macro F1 is the model kept and saved. The texts in data.predict_texts are
 labelled after training and saved to predictions.jsonl.
 
-The course's setups (need the Hub):
+The course's setups (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/text_classification.py \
-        --set model.checkpoint=distilbert-base-uncased --set data.path=tweet_eval --set data.name=emotion \
-        --set data.label_names=() --set train.learning_rate=5e-5 --set train.epochs=3 --set train.warmup_ratio=0.0
-
-    tfhf run recipes/text_classification.py \
-        --set model.checkpoint=bert-base-cased --set data.path=glue --set data.name=mrpc \
-        --set data.text_column=sentence1 --set data.text_pair_column=sentence2 \
-        --set data.predict_texts="(('The cat sat.', 'A cat was sitting.'),)" \
-        --set train.learning_rate=5e-5 --set train.epochs=3 --set train.warmup_ratio=0.0
+    tfhf run recipes/course/text_classification_emotion.py
+    tfhf run recipes/course/text_classification_mrpc.py
 
 With a Hub dataset the label names come from its ClassLabel feature; MRPC has two
 classes, so F1 is the binary F1 of "equivalent", as GLUE reports it.

@@ -9,11 +9,9 @@ many names unseen in training). Scored with seqeval, entity level, overall and p
 the sentences in data.predict_texts are tagged after training, entities grouped as the
 pipeline's aggregation_strategy="simple" does, and saved to predictions.jsonl.
 
-The course's setup (needs the Hub):
+The course's setup (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/token_classification.py \
-        --set model.checkpoint=bert-base-cased --set data.path=conll2003 \
-        --set train.learning_rate=2e-5 --set train.epochs=3 --set train.warmup_ratio=0.0
+    tfhf run recipes/course/token_classification_conll2003.py
 """
 
 from tfhf.recipe import SAMPLES_DIR, Eval, Model, Recipe, TokenClassificationData, Train

@@ -7,13 +7,9 @@ from scratch, a BPE tokenizer trained on the data, and tfhf's bundled corpus of 
 software UI strings (tools/make_translation_sample.py). It should print sacreBLEU near 0
 before training and above 40 after (measured: README, "Recipes").
 
-The course's setup is one override away (needs the Hub):
+The course's setup (Hub checkpoints and datasets; README, "The Hub"):
 
-    tfhf run recipes/translation.py \
-        --set model.checkpoint=Helsinki-NLP/opus-mt-en-fr \
-        --set data.path=kde4 --set "data.load_kwargs={'lang1': 'en', 'lang2': 'fr'}" \
-        --set data.source_column=translation.en --set data.target_column=translation.fr \
-        --set train.learning_rate=5e-5 --set train.epochs=3 --set generate.num_beams=4
+    tfhf run recipes/course/translation_kde4.py
 
 Your own files: a .jsonl/.csv/.tsv/.parquet with one column per language,
 `--set data.path=pairs.csv --set data.source_column=en --set data.target_column=fr`.

@@ -6,7 +6,9 @@ import os
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 import json
+import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 
@@ -40,3 +42,17 @@ def tensorflow_state_reset():
 
         tf.keras.mixed_precision.set_global_policy("float32")
         tf.keras.backend.clear_session()
+
+
+@pytest.fixture(scope="session")
+def local_hub(tmp_path_factory):
+    """(URL, folder) of a loopback Hub (tools/local_hub.py) serving freshly built stand-ins, for the session."""
+    folder = tmp_path_factory.mktemp("hub")
+    tool = Path(__file__).resolve().parents[1] / "tools" / "local_hub.py"
+    subprocess.run([sys.executable, tool, "build", folder], check=True, capture_output=True, timeout=600)
+    server = subprocess.Popen([sys.executable, tool, "serve", folder], stdout=subprocess.PIPE, text=True)
+    line = server.stdout.readline()
+    assert line.startswith("serving "), line
+    yield line.split(" at ")[-1].strip(), folder
+    server.terminate()
+    server.wait(timeout=30)

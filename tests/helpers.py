@@ -5,7 +5,10 @@ inside the helpers that need them: tests of recipes and data stay free of them.
 """
 
 import json
+import os
 import re
+import subprocess
+import sys
 import textwrap
 from pathlib import Path
 
@@ -178,3 +181,60 @@ def tokenized_cache_file(recipe_file, *overrides):
     recipe, raw = preparation.load_data(recipe, task, log=lambda _: None)
     _, tokenized = preparation.tokenize(recipe, task, raw, log=lambda _: None)
     return tokenized["train"].cache_files[0]["filename"]
+
+
+def assert_predict_reproduces_predictions(run_dir, count=8):
+    """`tfhf predict RUN_DIR` gives exactly the first `count` predictions the run saved in predictions.jsonl.
+
+    Each row kind is asked the way `tfhf predict` takes it: a source to translate or
+    summarize, a prompt to complete, a text to label or tag, a question with its context, a
+    sentence with a mask.
+    """
+    rows = [json.loads(line) for line in (Path(run_dir) / "predictions.jsonl").read_text().splitlines()][:count]
+    assert rows, f"{run_dir} saved no predictions"
+    for row in rows:
+        if "source" in row:
+            [predicted] = predict_json(run_dir, row["source"])
+            assert predicted["outputs"][0] == row["prediction"], row
+        elif "prompt" in row:
+            [predicted] = predict_json(run_dir, row["prompt"])
+            assert predicted["outputs"][0].startswith(row["prompt"]), row
+            assert predicted["outputs"][0][len(row["prompt"]) :].strip() == row["completion"], (predicted, row)
+        elif "question" in row:
+            [predicted] = predict_json(run_dir, row["question"], "--context", row["context"])
+            assert {key: predicted[key] for key in ("answer", "start", "end", "score")} == {
+                key: row[key] for key in ("answer", "start", "end", "score")
+            }
+        elif "sentence" in row:
+            [predicted] = predict_json(run_dir, row["sentence"])
+            fills = [{key: fill[key] for key in ("token", "score")} for fill in predicted["fills"]]
+            assert fills == row["after"], (predicted, row)
+        elif "entities" in row:
+            [predicted] = predict_json(run_dir, row["text"])
+            assert predicted["entities"] == row["entities"], (predicted, row)
+        elif isinstance(row["text"], str):  # a text pair cannot be given to tfhf predict
+            [predicted] = predict_json(run_dir, row["text"])
+            assert {item["label"]: item["score"] for item in predicted["labels"]} == row["scores"], (predicted, row)
+            assert predicted["labels"][0]["label"] == row["label"]
+
+
+def hub_environment(url, cache, offline=False, **extra):
+    """os.environ pointed at the Hub at `url` with its own cache, without the test session's HF_ settings."""
+    env = {key: value for key, value in os.environ.items() if not key.startswith("HF_")}
+    env.update({"HF_ENDPOINT": url, "HF_HOME": str(cache), "HF_HUB_OFFLINE": "1" if offline else "0", **extra})
+    return env
+
+
+def tfhf_process(*args, env, timeout=900):
+    """`tfhf ARGS` in a process of its own (huggingface_hub reads HF_ENDPOINT and HF_HUB_OFFLINE at import)."""
+    return subprocess.run([sys.executable, "-m", "tfhf.cli", *map(str, args)], env=env, capture_output=True,
+                          text=True, timeout=timeout, check=False)  # fmt: skip
+
+
+def assert_pipeline_reproduces_predictions(run_dir, task, key, count=8):
+    """TensorFlow's `pipeline(task, model=RUN_DIR)`, untouched, gives the run's first validation predictions."""
+    from transformers import pipeline
+
+    rows = [json.loads(line) for line in (Path(run_dir) / "predictions.jsonl").read_text().splitlines()][:count]
+    pipe = pipeline(task, model=str(run_dir), framework="tf", dtype=None, model_kwargs={"use_safetensors": False})
+    assert [output[key] for output in pipe([row["source"] for row in rows])] == [row["prediction"] for row in rows]

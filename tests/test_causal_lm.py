@@ -9,7 +9,7 @@ import datasets
 import pytest
 from click.testing import CliRunner
 
-from tests.helpers import assert_repeats, predict_json
+from tests.helpers import assert_predict_reproduces_predictions, assert_repeats, predict_json
 from tfhf.chunking import group_texts
 from tfhf.cli import main
 from tfhf.errors import TfhfError
@@ -94,6 +94,7 @@ def test_a_shrunk_causal_lm_run_on_the_standard_library_repeats_its_metrics(tmp_
     assert all(isinstance(c["completion"], str) for c in completions)
     [predicted] = predict_json(out, "import ", "--max-new-tokens", "4")
     assert predicted["input"] == "import " and len(predicted["outputs"]) == 1
+    assert_predict_reproduces_predictions(out)
     assert_repeats(out, recipe)
 
 

@@ -8,7 +8,12 @@ import pytest
 from click.testing import CliRunner
 from transformers import AutoTokenizer, TFAutoModelForSeq2SeqLM
 
-from tests.helpers import without_timings, write_recipe
+from tests.helpers import (
+    assert_pipeline_reproduces_predictions,
+    assert_predict_reproduces_predictions,
+    without_timings,
+    write_recipe,
+)
 from tfhf.cli import main
 from tfhf.run_dir import MARKER, write_marker
 
@@ -39,6 +44,9 @@ def test_a_shrunk_translation_run_writes_a_loadable_model_and_metrics(tmp_path, 
     assert recipe["train"]["epochs"] == 2 and recipe["output"]["dir"] == str(out)
     predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
     assert {"source", "reference", "prediction"} <= predictions[0].keys()
+    # the saved model, untouched, gives its own validation predictions: in tfhf predict and in the pipeline
+    assert_predict_reproduces_predictions(out, count=4)
+    assert_pipeline_reproduces_predictions(out, "translation", "translation_text", count=4)
     model = TFAutoModelForSeq2SeqLM.from_pretrained(
         out, use_safetensors=False
     )  # beside PyTorch safetensors (docs/stack.md)

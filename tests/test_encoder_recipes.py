@@ -6,6 +6,7 @@ import pytest
 from transformers import AutoConfig
 
 from tests.helpers import (
+    assert_predict_reproduces_predictions,
     assert_repeats,
     predict_json,
     run,
@@ -44,6 +45,7 @@ def test_classification_keeps_the_best_epoch_and_saves_label_names(tmp_path):
     assert predictions[0]["label"] in config.label2id and set(predictions[0]["scores"]) == set(config.label2id)
     [predicted] = predict_json(out, "So happy today!")
     assert {item["label"] for item in predicted["labels"]} == set(config.label2id)
+    assert_predict_reproduces_predictions(out)
     assert_repeats(out, recipe)
 
 
@@ -86,6 +88,7 @@ def test_ner_reports_seqeval_overall_and_per_type_and_grouped_entities(tmp_path)
     assert AutoConfig.from_pretrained(out).num_labels == 9
     [predicted] = predict_json(out, "Mara Lind flew to Port Elsin .")
     assert all(entity["entity_group"] in ("PER", "ORG", "LOC", "MISC") for entity in predicted["entities"])
+    assert_predict_reproduces_predictions(out)
     assert_repeats(out, recipe)
 
 

@@ -7,7 +7,7 @@ import datasets
 import numpy as np
 from click.testing import CliRunner
 
-from tests.helpers import assert_repeats, predict_json, sample_pairs
+from tests.helpers import assert_predict_reproduces_predictions, assert_repeats, predict_json, sample_pairs
 from tfhf.cli import main
 from tfhf.masking import WholeWordMaskCollator, words
 from tfhf.recipe import SAMPLES_DIR, MaskedLMData
@@ -100,6 +100,7 @@ def test_a_shrunk_masked_lm_run_reports_fill_mask_before_and_after_and_repeats(t
     assert len(fills[0]["before"]) == len(fills[0]["after"]) == 5
     [predicted] = predict_json(out, "The price is [MASK].")
     assert [fill["token"] for fill in predicted["fills"]] == [fill["token"] for fill in fills[0]["after"]]
+    assert_predict_reproduces_predictions(out)
     assert_repeats(out, recipe)
 
 

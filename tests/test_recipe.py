@@ -9,7 +9,9 @@ from tfhf.recipe import Recipe, Seq2SeqData
 from tfhf.recipe_loading import apply_overrides, load_recipe, summary
 from tfhf.tasks import TASKS
 
-RECIPES = sorted((Path(__file__).resolve().parents[1] / "recipes").glob("*.py"))
+ROOT = Path(__file__).resolve().parents[1]
+RECIPES = sorted((ROOT / "recipes").glob("*.py"))
+COURSE_RECIPES = sorted((ROOT / "recipes" / "course").glob("*.py"))  # Hub ids: run in tests/test_course_setups.py
 
 
 def test_every_bundled_recipe_loads_and_names_a_known_task():
@@ -21,9 +23,21 @@ def test_every_bundled_recipe_loads_and_names_a_known_task():
         assert Path(recipe.data.path).exists() or "/" in recipe.data.path, path
 
 
+def test_every_course_recipe_loads_and_each_bundled_recipe_points_at_its_own():
+    assert len(COURSE_RECIPES) == 8
+    for path in COURSE_RECIPES:
+        recipe = load_recipe(path)
+        assert isinstance(recipe.data, TASKS[recipe.task].data_class), path
+        assert not Path(recipe.data.path).exists(), path  # a Hub id, not a local file
+    pointed_at = {
+        line.split()[-1] for path in RECIPES for line in path.read_text().splitlines() if "recipes/course/" in line
+    }
+    assert pointed_at == {path.relative_to(ROOT).as_posix() for path in COURSE_RECIPES}
+
+
 def test_every_bundled_recipe_opens_with_the_command_to_run_it():
-    for path in RECIPES:
-        assert f"tfhf run recipes/{path.name}" in path.read_text().split('"""')[1], path
+    for path in RECIPES + COURSE_RECIPES:
+        assert f"tfhf run {path.relative_to(ROOT).as_posix()}" in path.read_text().split('"""')[1], path
 
 
 def test_overrides_parse_literals_and_keep_types(tiny_recipe_file):

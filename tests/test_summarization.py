@@ -9,7 +9,12 @@ from click.testing import CliRunner
 from rouge_score import rouge_scorer
 from transformers import MarianConfig
 
-from tests.helpers import assert_repeats, predict_json
+from tests.helpers import (
+    assert_pipeline_reproduces_predictions,
+    assert_predict_reproduces_predictions,
+    assert_repeats,
+    predict_json,
+)
 from tfhf.cli import main
 from tfhf.metrics import ROUGE_TYPES, rouge
 from tfhf.recipe import SAMPLES_DIR, Model, Recipe, Seq2SeqData
@@ -105,6 +110,9 @@ def test_a_shrunk_summarization_run_repeats_its_metrics(tmp_path):
     text = "The kettle boils fast and the handle stays cool. It looks good on the counter too."
     [predicted] = predict_json(tmp_path / "run", text, "--max-new-tokens", "8")
     assert predicted["input"] == text and isinstance(predicted["outputs"][0], str)
+    # the saved model gives its own validation predictions: its source prefix was saved with it
+    assert_predict_reproduces_predictions(tmp_path / "run", count=4)
+    assert_pipeline_reproduces_predictions(tmp_path / "run", "summarization", "summary_text", count=4)
     assert_repeats(tmp_path / "run", recipe)
 
 

@@ -13,6 +13,7 @@ import json
 import os
 import re
 import shutil
+import time
 from pathlib import Path
 
 import numpy as np
@@ -111,6 +112,7 @@ class CheckpointStore:
         It holds the TensorFlow objects of `trackable`, the JSON `state`, and, when given,
         `best_weights` (the best epoch's weights so far, kept by tfhf.epoch_evaluation).
         """
+        started = time.perf_counter()
         final = self.folder / checkpoint_name(step)
         partial = self.folder / (PARTIAL_PREFIX + final.name)
         shutil.rmtree(partial, ignore_errors=True)
@@ -126,6 +128,9 @@ class CheckpointStore:
         os.rename(partial, final)
         replace_text(self.folder / LATEST, final.name)
         self.prune()
+        if self.log:
+            size = sum(path.stat().st_size for path in final.rglob("*") if path.is_file())
+            self.log(f"saved checkpoint {final.name}: {size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
         return final
 
     def prune(self):

@@ -11,6 +11,7 @@ import datasets
 
 from tfhf.data_files import check_local_path, check_text_file, data_suffix
 from tfhf.errors import TfhfError
+from tfhf.hub_datasets import load_hub_dataset
 
 # file suffix -> (datasets builder, extra builder arguments); each may also be gzipped (train.jsonl.gz)
 FILE_FORMATS = {
@@ -30,7 +31,7 @@ SPLIT_FILE_NAMES = {
 }
 
 
-def load_splits(spec, columns, seed, text_columns=()):
+def load_splits(spec, columns, seed, text_columns=(), log=None):
     """DatasetDict with 'train' and 'validation' holding (at least) `columns`.
 
     Each of `text_columns` must hold one string per row: a number, a list or an empty
@@ -42,7 +43,7 @@ def load_splits(spec, columns, seed, text_columns=()):
     """
     datasets.disable_progress_bars()  # reading a few files needs no progress bar, and an error stays one line
     try:
-        raw = _load(spec)
+        raw = _load(spec, log)
     finally:
         datasets.enable_progress_bars()
     if spec.train_split not in raw:
@@ -50,6 +51,7 @@ def load_splits(spec, columns, seed, text_columns=()):
     train = raw[spec.train_split].flatten()
     if spec.validation_split in raw:
         validation = raw[spec.validation_split].flatten()
+        validation.info.description = f"split {spec.validation_split!r}"
     else:
         _check_not_empty(train, spec, spec.train_split)
         if len(train) < 2:
@@ -58,6 +60,11 @@ def load_splits(spec, columns, seed, text_columns=()):
             )
         pieces = train.train_test_split(test_size=spec.validation_fraction, seed=seed)
         train, validation = pieces["train"], pieces["test"]
+        validation.info.description = (
+            f"{spec.validation_fraction:.0%} of split {spec.train_split!r} held out (seed {seed})"
+        )
+        if log:
+            log(f"no split {spec.validation_split!r}: scoring on {validation.info.description}")
     splits = {"train": _limit(train, spec.max_train_samples), "validation": _limit(validation, spec.max_eval_samples)}
     for name, split in splits.items():
         _check_columns(split, columns, spec)
@@ -67,7 +74,7 @@ def load_splits(spec, columns, seed, text_columns=()):
     return datasets.DatasetDict(splits)
 
 
-def _load(spec):
+def _load(spec, log):
     path = Path(spec.path).expanduser()
     if not spec.path:
         raise TfhfError("data.path is empty: give a Hub dataset id or a local data file")
@@ -78,7 +85,7 @@ def _load(spec):
     if path.is_dir():
         return _load_files(_split_files(path), spec.load_kwargs)
     check_local_path(spec.path)
-    return _load_hub(spec)
+    return load_hub_dataset(spec, log)
 
 
 def _load_documents(folder, pattern):
@@ -135,16 +142,6 @@ def _load_file(builder, kwargs, split, file):
         if "corresponds to no data" in cause:  # datasets' words for a file with a header and no rows
             raise TfhfError(f"split {split!r} of data file {file} is empty") from None
         raise TfhfError(f"could not read data file {file}: {cause}") from None
-
-
-def _load_hub(spec):
-    try:
-        return datasets.load_dataset(spec.path, spec.name, **spec.load_kwargs)
-    except Exception as error:  # noqa: BLE001 -- offline, unknown id, bad config: one line naming the dataset
-        cause = str(error).splitlines()[0] if str(error) else type(error).__name__
-        raise TfhfError(
-            f"could not load dataset {spec.path!r} from the Hub or its cache ({type(error).__name__}: {cause})"
-        ) from None
 
 
 def _limit(split, max_samples):

@@ -121,6 +121,10 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         banner(log, f"Resuming from {latest}")
         log(f"step {run.progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
     else:
+        run.metrics.data = {
+            "source": data.path, "config": data.name, "train_examples": len(raw["train"]),
+            "validation_examples": len(raw["validation"]), "validation": raw["validation"].info.description,
+        }  # fmt: skip
         run.metrics.baseline = task.baseline_scores(raw["validation"], data)
         if run.metrics.baseline:
             banner(log, f"Baseline: {run.metrics.baseline['name']}")

@@ -19,6 +19,7 @@ import tensorflow as tf
 from tqdm import tqdm
 from transformers.generation.tf_logits_process import TFLogitsProcessorList
 
+from tfhf.errors import TfhfError
 from tfhf.runtime import random_generators
 
 
@@ -67,6 +68,25 @@ def converted_list_call():
     return tf.autograph.to_graph(TFLogitsProcessorList.__call__)
 
 
+def xla_banned_tokens(generation_config):
+    """Generation options that ban the config's `bad_words_ids` in a way XLA can compile.
+
+    Hub Marian models ban their pad token this way (opus-mt: bad_words_ids=[[59513]]), and
+    TensorFlow's bad-words processor uses ragged tensors, which XLA has no kernels for. A
+    ban of single tokens is the same as suppressing them, which compiles.
+    """
+    banned = generation_config.bad_words_ids
+    if not banned:
+        return {}
+    if any(len(words) != 1 for words in banned):
+        raise TfhfError(
+            "the model's generation_config.bad_words_ids bans sequences of several tokens, which XLA-compiled "
+            "generation cannot do; remove them from the checkpoint's generation_config.json"
+        )
+    suppressed = sorted({*(generation_config.suppress_tokens or ()), *(words[0] for words in banned)})
+    return {"bad_words_ids": None, "suppress_tokens": suppressed}
+
+
 class XlaGenerator:
     """Generates text for batches of token ids with one `tf.function(jit_compile=True)`.
 
@@ -85,6 +105,7 @@ class XlaGenerator:
         self.pad_id = tokenizer.pad_token_id
         self.compile_seconds = 0.0
         self.options = {"max_new_tokens": max_new_tokens, "num_beams": num_beams, "do_sample": False}
+        self.options.update(xla_banned_tokens(model.generation_config))
         random_generators(model)  # created now: a variable made inside the compiled function would retrace it
 
         def generate(input_ids, attention_mask):
@@ -99,6 +120,7 @@ class XlaGenerator:
         self.autograph = False
         self._generate = tf.function(generate, jit_compile=True, autograph=False)
         self._compilations_before_autograph = 0
+        self._shapes_seen = set()
 
     @property
     def compilations(self):
@@ -152,6 +174,11 @@ class XlaGenerator:
     def run_batch(self, input_ids, attention_mask):
         """Generated ids for one padded batch (compiling first if its shape is new)."""
         compilations = self.compilations
+        if input_ids.shape not in self._shapes_seen:  # the wait that follows is silent otherwise
+            self._shapes_seen.add(input_ids.shape)
+            rows, length = input_ids.shape
+            print(f"compiling generate with XLA for {rows} x {length}-token inputs (once per bucket)",
+                  file=sys.stderr, flush=True)  # fmt: skip
         started = time.perf_counter()
         inputs = (tf.constant(input_ids), tf.constant(attention_mask))
         try:

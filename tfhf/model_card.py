@@ -11,6 +11,8 @@ Local paths (the bundled samples, a user's files) are shown by name only.
 import json
 from pathlib import Path
 
+from tfhf.recipe import SAMPLES_DIR
+
 CURVES_FILE = "training_curves.png"
 COUNTS = ("questions", "windows", "masked_tokens", "tokens")  # sizes of what was scored, not scores
 
@@ -42,7 +44,12 @@ def card_text(recipe, metrics, name, has_curves):
     if after:
         lines += ["model-index:", f"- name: {json.dumps(name)}", "  results:", "  - task:", f"      type: {task}"]
         lines += ["    dataset:", f"      name: {json.dumps(shown_name(data.get('path')))}"]
-        lines += [f"      type: {json.dumps(dataset or shown_name(data.get('path')))}", "    metrics:"]
+        lines += [f"      type: {json.dumps(dataset or shown_name(data.get('path')))}"]
+        if data.get("name"):
+            lines.append(f"      config: {json.dumps(data['name'])}")
+        held_out = "held out" in (metrics.get("data") or {}).get("validation", "")
+        split = data.get("train_split", "train") if held_out else data.get("validation_split", "validation")
+        lines += [f"      split: {json.dumps(split)}", "    metrics:"]
         for key, value in after.items():
             lines += [f"    - type: {key}", f"      name: {key}", f"      value: {value}"]
     lines.append("---")
@@ -55,7 +62,7 @@ def card_text(recipe, metrics, name, has_curves):
         "",
         f"# {name}",
         "",
-        f"{base} for {task} on `{shown_name(data.get('path'))}` with tfhf (Keras/TensorFlow).",
+        f"{base} for {task} on {described_data(data, metrics.get('data'))} with tfhf (Keras/TensorFlow).",
         "",
         "## Results",
         "",
@@ -151,6 +158,25 @@ def hub_id(name):
     if not name or name.startswith((".", "/", "~")) or Path(name).exists():
         return None
     return name
+
+
+def described_data(data, sizes):
+    """What the model was trained and scored on, in words: the source, its config, how many examples."""
+    path = data.get("path")
+    if hub_id(path):
+        source = f"the Hub dataset `{path}`"
+    elif path and Path(path).resolve().is_relative_to(SAMPLES_DIR):
+        source = f"tfhf's bundled sample `{Path(path).name}` (text tfhf generates itself: a smoke test, not real data)"
+    else:
+        source = f"the local data `{shown_name(path)}`"
+    if data.get("name"):
+        source += f" (config `{data['name']}`)"
+    if sizes:
+        source += (
+            f": {sizes['train_examples']:,} training examples, scored on {sizes['validation_examples']:,} "
+            f"({sizes['validation']})"
+        )
+    return source
 
 
 def shown_name(path):

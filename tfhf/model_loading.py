@@ -22,6 +22,7 @@ from transformers.modeling_tf_pytorch_utils import load_pytorch_state_dict_in_tf
 from transformers.utils import cached_file
 
 from tfhf.errors import TfhfError
+from tfhf.hub_errors import hub_failure
 
 TF_WEIGHTS = "tf_model.h5"
 MAX_MISSING_SHARE = 0.5  # of a model's weights a checkpoint may leave at their random initial values
@@ -33,6 +34,7 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
     if os.path.isdir(checkpoint) and not os.path.isfile(os.path.join(checkpoint, "config.json")):
         raise TfhfError(f"could not load model from {checkpoint}: the folder has no config.json")
     options = {"trust_remote_code": trust_remote_code, **config_overrides}
+    safetensors_file = None
     try:
         tf_file = _find(checkpoint, TF_WEIGHTS)
         safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
@@ -41,7 +43,14 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
         if tf_file:  # beside PyTorch safetensors, transformers would pick those and fail (the same bug)
             options["use_safetensors"] = False
         return model_class.from_pretrained(checkpoint, **options)
-    except (OSError, ValueError, HFValidationError, SafetensorError) as error:
+    except SafetensorError as error:
+        if safetensors_file and not os.path.isdir(checkpoint):  # a cached download that is damaged
+            raise TfhfError(
+                f"the Hub cache's copy of {checkpoint}'s {SAFETENSORS_WEIGHTS} is damaged ({error}): delete "
+                f"{os.path.realpath(safetensors_file)} and run again to download it anew"
+            ) from None
+        raise TfhfError(_unavailable(checkpoint, "model", error)) from None
+    except (OSError, ValueError, HFValidationError) as error:
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None
 
 
@@ -162,4 +171,7 @@ def _unavailable(name, what, error):
         )
     if os.path.exists(name):
         return f"could not load {what} from {name}: {str(error).splitlines()[0][:200]}"
+    failure = hub_failure(error, what, name)
+    if failure:
+        return failure
     return f"could not load {what} {name!r}: not a local folder, and not found on the Hub or in its cache (offline?)"

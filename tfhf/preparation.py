@@ -85,7 +85,11 @@ def load_data(recipe, task, log):
     """(recipe resolved against the data, e.g. with its label names; the raw splits)."""
     banner(log, "Data")
     raw = load_splits(
-        recipe.data, task.columns(recipe.data), seed=recipe.train.seed, text_columns=task.text_columns(recipe.data)
+        recipe.data,
+        task.columns(recipe.data),
+        seed=recipe.train.seed,
+        text_columns=task.text_columns(recipe.data),
+        log=log,
     )
     log(f"{len(raw['train'])} training and {len(raw['validation'])} validation examples from {recipe.data.path}")
     return replace(recipe, data=task.resolve(recipe.data, raw)), raw
@@ -109,6 +113,10 @@ def make_tokenizer(recipe, task, train_split, log):
     if name:
         tokenizer = load_tokenizer(name, trust_remote_code=spec.trust_remote_code)
         log(f"{type(tokenizer).__name__} from {name}")
+        if tokenizer.pad_token is None and tokenizer.eos_token is not None:
+            # GPT-2's tokenizers have no pad token; padded positions are masked out, so any id will do
+            tokenizer.pad_token = tokenizer.eos_token
+            log(f"the tokenizer has no pad token: padding with its end token {tokenizer.eos_token!r}")
         return tokenizer
     started = time.perf_counter()
     tokenizer = train_tokenizer(

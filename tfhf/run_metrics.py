@@ -10,6 +10,8 @@ from dataclasses import dataclass, field
 @dataclass
 class RunMetrics:
     task: str
+    data: dict | None = None
+    """What was trained and scored on: source, config, train_examples, validation_examples, validation."""
     baseline: dict | None = None
     """A non-learned baseline's scores on the validation split, with its name (e.g. lead-3)."""
     before: dict | None = None
