@@ -16,7 +16,7 @@ from tfhf.recipe import SAMPLES_DIR
 
 SAMPLE = SAMPLES_DIR / "translation_en_fr.jsonl"
 
-TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds", "xla_compile_seconds"}
+TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds", "xla_compile_seconds", "eval_and_checkpoint_seconds"}
 
 
 TINY_MARIAN = {
@@ -179,7 +179,7 @@ def tokenized_cache_file(recipe_file, *overrides):
     recipe = apply_overrides(load_recipe(recipe_file), overrides)
     task = preparation.task_for(recipe)
     recipe, raw = preparation.load_data(recipe, task, log=lambda _: None)
-    _, tokenized = preparation.tokenize(recipe, task, raw, log=lambda _: None)
+    _, tokenized, _ = preparation.tokenize(recipe, task, raw, log=lambda _: None)
     return tokenized["train"].cache_files[0]["filename"]
 
 
@@ -190,10 +190,22 @@ def assert_predict_reproduces_predictions(run_dir, count=8):
     summarize, a prompt to complete, a text to label or tag, a question with its context, a
     sentence with a mask.
     """
-    rows = [json.loads(line) for line in (Path(run_dir) / "predictions.jsonl").read_text().splitlines()][:count]
+    rows = [json.loads(line) for line in (Path(run_dir) / "predictions.jsonl").read_text().splitlines()]
     assert rows, f"{run_dir} saved no predictions"
+    checked = {}  # rows checked per kind (validation examples, the recipe's own inputs)
     for row in rows:
-        if "source" in row:
+        kind = tuple(sorted(row))
+        checked[kind] = checked.get(kind, 0) + 1
+        if checked[kind] > count:
+            continue
+        if "tokens" in row:
+            continue  # a validation sentence's word tags: tfhf predict answers with grouped entities instead
+        if "reference" in row and "text" in row:  # a validation example of a classifier
+            if isinstance(row["text"], str):
+                [predicted] = predict_json(run_dir, row["text"])
+                top = predicted["labels"][0]
+                assert (top["label"], top["score"]) == (row["prediction"], row["score"]), (predicted, row)
+        elif "source" in row:
             [predicted] = predict_json(run_dir, row["source"])
             assert predicted["outputs"][0] == row["prediction"], row
         elif "prompt" in row:

@@ -40,6 +40,7 @@ def test_a_shrunk_translation_run_writes_a_loadable_model_and_metrics(tmp_path, 
     assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
     assert "xla_compilations" in result.output and "bleu" in result.output
     assert "Epoch 1/2" in result.output and "Epoch 2/2" in result.output  # counted against the run's epochs
+    assert "compiling generate with XLA for 8 x 8-token inputs" in result.stderr  # said before the silent wait
     recipe = json.loads((out / "recipe.json").read_text())
     assert recipe["train"]["epochs"] == 2 and recipe["output"]["dir"] == str(out)
     predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]

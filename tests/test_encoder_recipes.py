@@ -33,6 +33,10 @@ def test_classification_keeps_the_best_epoch_and_saves_label_names(tmp_path):
     assert len(f1s) == 3 and len(set(f1s)) > 1, f1s  # epochs differ, so keeping the best one shows
     assert metrics["best_epoch"] == f1s.index(max(f1s)) + 1
     assert without_timings(metrics["after"]) == metrics["epochs"][metrics["best_epoch"] - 1]  # its weights were kept
+    assert "data.max_length=32, split 'train': 50% " in result.output  # the lengths, measured before training
+    cut = metrics["data"]["cut_by_length"]["data.max_length"]["train"]
+    assert 0.05 < cut < 1  # 32 tokens is short for these messages: said, with the setting to raise
+    assert f"warning: data.max_length=32 cuts {cut:.1%} of split 'train'" in result.output
     config = AutoConfig.from_pretrained(out)
     assert config.id2label == {0: "anger", 1: "joy", 2: "optimism", 3: "sadness"}
     assert json.loads((out / "recipe.json").read_text())["data"]["label_names"] == [
@@ -42,7 +46,9 @@ def test_classification_keeps_the_best_epoch_and_saves_label_names(tmp_path):
         "sadness",
     ]
     predictions = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
-    assert predictions[0]["label"] in config.label2id and set(predictions[0]["scores"]) == set(config.label2id)
+    validation, [demo] = predictions[:-1], predictions[-1:]
+    assert len(validation) == 48 and {"text", "reference", "prediction", "score"} == validation[0].keys()
+    assert demo["label"] in config.label2id and set(demo["scores"]) == set(config.label2id)
     [predicted] = predict_json(out, "So happy today!")
     assert {item["label"] for item in predicted["labels"]} == set(config.label2id)
     assert_predict_reproduces_predictions(out)
@@ -63,7 +69,7 @@ def test_sentence_pairs_with_integer_labels_are_scored_with_binary_f1(tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"accuracy", "f1", "precision", "recall"} <= metrics["after"].keys()
-    prediction = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
+    prediction = json.loads((out / "predictions.jsonl").read_text().splitlines()[-1])
     assert prediction["text"] == ["Open the file", "Ouvrez le fichier"]
     assert prediction["label"] in ("not_equivalent", "equivalent")
 
@@ -81,7 +87,8 @@ def test_ner_reports_seqeval_overall_and_per_type_and_grouped_entities(tmp_path)
     metrics = json.loads((out / "metrics.json").read_text())
     assert {"overall_precision", "overall_recall", "overall_f1", "overall_accuracy"} <= metrics["after"].keys()
     assert all(set(metrics["after"][kind]) == {"precision", "recall", "f1", "number"} for kind in ("PER", "LOC"))
-    tagged = json.loads((out / "predictions.jsonl").read_text().splitlines()[0])
+    *validation, tagged = [json.loads(line) for line in (out / "predictions.jsonl").read_text().splitlines()]
+    assert len(validation) == 32 and len(validation[0]["tokens"]) == len(validation[0]["prediction"])
     for entity in tagged["entities"]:
         assert set(entity) == {"entity_group", "score", "word", "start", "end"}
         assert entity["entity_group"] in ("PER", "ORG", "LOC", "MISC")

@@ -28,6 +28,15 @@ def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
         metrics["after"]["bleu"],
     )
     assert f"| bleu | {round(metrics['before']['bleu'], 4)} | {round(metrics['after']['bleu'], 4)} |" in card.text
+    assert "| metric | before training | after training | copy_source |" in card.text  # its baseline beside it
+    # the data in words: what it was and how much of it, with the split it was scored on
+    sizes = metrics["data"]
+    assert sizes["train_examples"] + sizes["validation_examples"] == 120  # the tiny recipe's pairs, cut 90/10
+    assert result.dataset_split == "train"  # no validation file: scored on a share held out of train
+    assert (
+        f"on the local data `pairs.jsonl`: {sizes['train_examples']} training examples, scored on "
+        f"{sizes['validation_examples']} examples held out of split 'train' (10%, seed 42)" in card.text
+    )
     assert "`train.learning_rate`: `0.001`" in card.text
 
     with Image.open(out / "training_curves.png") as image:
@@ -73,8 +82,17 @@ def test_a_fine_tuned_hub_model_names_its_base_model_and_dataset():
         "train": {"epochs": 3},
         "output": {"license": "apache-2.0", "languages": ["en", "fr"]},
     }
-    scores = {"after": {"bleu": 52.9, "eval_seconds": 3.0, "tokens": 512}}
+    data = {
+        "train_examples": 189155,
+        "validation_examples": 21018,
+        "validation": "held out of split 'train' (10%, seed 20)",
+    }
+    scores = {"after": {"bleu": 52.9, "eval_seconds": 3.0, "tokens": 512}, "data": data}
     card = ModelCard(card_text(recipe, scores, "me/marian-kde4", False))
+    assert (
+        "for translation on the Hub dataset `kde4`: 189,155 training examples, scored on 21,018 examples held out "
+        "of split 'train' (10%, seed 20) with tfhf" in card.text
+    )
     assert card.data.base_model == "Helsinki-NLP/opus-mt-en-fr" and card.data.datasets == ["kde4"]
     assert card.data.license == "apache-2.0" and card.data.language == ["en", "fr"]
     results = [(r.metric_type, r.metric_name, r.metric_value) for r in card.data.eval_results]

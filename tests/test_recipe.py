@@ -115,3 +115,13 @@ def test_summary_and_to_dict_show_every_part(tiny_recipe_file):
     as_dict = recipe.to_dict()
     assert as_dict["train"]["epochs"] == 1 and as_dict["task"] == "translation"
     assert isinstance(Recipe(task="translation", model=recipe.model, data=recipe.data).train.seed, int)
+
+
+def test_a_recipes_example_inputs_are_dropped_when_the_data_changes_but_not_when_set():
+    recipe = load_recipe(RECIPES[0].with_name("text_classification.py"))
+    assert recipe.data.predict_texts  # the emotion demo sentences
+    on_user_data = apply_overrides(recipe, ["data.path=sections.csv"])
+    assert on_user_data.data.predict_texts == ()  # emotion sentences are not scored as package sections
+    kept = apply_overrides(recipe, ["data.path=sections.csv", "data.predict_texts=('An audio player.',)"])
+    assert kept.data.predict_texts == ("An audio player.",)
+    assert apply_overrides(recipe, ["train.epochs=1"]).data.predict_texts == recipe.data.predict_texts

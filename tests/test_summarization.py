@@ -67,9 +67,11 @@ def test_lead_3_baseline_is_scored_on_the_validation_sources():
         {"body": "Alpha beta. Gamma.", "title": "Delta"},
     ]
     data = Seq2SeqData(path="unused", source_column="body", target_column="title")
-    scores = TASKS["summarization"].baseline_scores(datasets.Dataset.from_list(rows), data)
-    assert scores["name"] == "lead_3"
-    assert scores["rouge1"] == pytest.approx(50.0)  # a perfect first pair, nothing shared in the second
+    validation = datasets.Dataset.from_list(rows)
+    first, lead_3 = TASKS["summarization"].baseline_scores({"validation": validation}, None, data, None)
+    assert (first["name"], lead_3["name"]) == ("first_sentence", "lead_3")
+    assert lead_3["rouge1"] == pytest.approx(50.0)  # a perfect first pair, nothing shared in the second
+    assert first["rouge1"] < lead_3["rouge1"]
 
 
 def tiny_summarization_recipe(tmp_path):
@@ -103,9 +105,13 @@ def test_a_shrunk_summarization_run_repeats_its_metrics(tmp_path):
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["task"] == "summarization"
-    for part in ("before", "after", "baseline"):
-        assert set(ROUGE_TYPES) <= metrics[part].keys()
-    assert metrics["baseline"]["name"] == "lead_3"
+    for scores in (metrics["before"], metrics["after"], *metrics["baselines"]):
+        assert set(ROUGE_TYPES) <= scores.keys()
+    assert [baseline["name"] for baseline in metrics["baselines"]] == ["first_sentence", "lead_3"]
+    best = max(baseline["rouge1"] for baseline in metrics["baselines"])
+    assert (
+        "the model beats the best baseline" if metrics["after"]["rouge1"] > best else "does not beat"
+    ) in result.output
     assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
     text = "The kettle boils fast and the handle stays cool. It looks good on the counter too."
     [predicted] = predict_json(tmp_path / "run", text, "--max-new-tokens", "8")

@@ -51,7 +51,7 @@ def load_splits(spec, columns, seed, text_columns=(), log=None):
     train = raw[spec.train_split].flatten()
     if spec.validation_split in raw:
         validation = raw[spec.validation_split].flatten()
-        validation.info.description = f"split {spec.validation_split!r}"
+        validation.info.description = f"of split {spec.validation_split!r}"
     else:
         _check_not_empty(train, spec, spec.train_split)
         if len(train) < 2:
@@ -61,10 +61,10 @@ def load_splits(spec, columns, seed, text_columns=(), log=None):
         pieces = train.train_test_split(test_size=spec.validation_fraction, seed=seed)
         train, validation = pieces["train"], pieces["test"]
         validation.info.description = (
-            f"{spec.validation_fraction:.0%} of split {spec.train_split!r} held out (seed {seed})"
+            f"held out of split {spec.train_split!r} ({spec.validation_fraction:.0%}, seed {seed})"
         )
         if log:
-            log(f"no split {spec.validation_split!r}: scoring on {validation.info.description}")
+            log(f"no split {spec.validation_split!r}: scoring on examples {validation.info.description}")
     splits = {"train": _limit(train, spec.max_train_samples), "validation": _limit(validation, spec.max_eval_samples)}
     for name, split in splits.items():
         _check_columns(split, columns, spec)

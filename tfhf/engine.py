@@ -25,12 +25,15 @@ from pathlib import Path
 import tensorflow as tf
 
 from tfhf import distribution, resume, run_dir, runtime
+from tfhf.baselines import verdict
 from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data_fingerprint import data_fingerprints
-from tfhf.epoch_evaluation import EpochEvaluation
+from tfhf.degenerate_outputs import degenerate_output_warnings
+from tfhf.epoch_evaluation import LOWER_IS_BETTER, EpochEvaluation
 from tfhf.errors import TfhfError
 from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.log_format import banner, describe_metrics
+from tfhf.log_progress import LogProgress
 from tfhf.model_card import write_model_card
 from tfhf.model_files import save_model_files
 from tfhf.preflight import run_preflight
@@ -82,7 +85,9 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     fingerprints = data_fingerprints(raw, task.columns(recipe.data))
     saved = resume.saved_run(output_dir, recipe_dict, fingerprints, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
-    tokenizer, tokenized = tokenize(recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None)
+    tokenizer, tokenized, lengths_cut = tokenize(
+        recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None
+    )
     data = recipe.data
     started = start_runtime(recipe, planned, tokenized["train"], tokenizer, threads, log)
     strategy, planned, batch_size, buckets = started.strategy, started.planned, started.batch_size, started.buckets
@@ -124,11 +129,13 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         run.metrics.data = {
             "source": data.path, "config": data.name, "train_examples": len(raw["train"]),
             "validation_examples": len(raw["validation"]), "validation": raw["validation"].info.description,
+            "cut_by_length": lengths_cut,
         }  # fmt: skip
-        run.metrics.baseline = task.baseline_scores(raw["validation"], data)
-        if run.metrics.baseline:
-            banner(log, f"Baseline: {run.metrics.baseline['name']}")
-            log(describe_metrics({k: v for k, v in run.metrics.baseline.items() if k != "name"}))
+        run.metrics.baselines = task.baseline_scores(raw, tokenized, data, tokenizer)
+        if run.metrics.baselines:
+            banner(log, "Baselines")
+            for baseline in run.metrics.baselines:
+                log(f"{baseline['name']}: {describe_metrics({k: v for k, v in baseline.items() if k != 'name'})}")
         if recipe.eval.before_training:
             banner(log, "Evaluation before training")
             run.metrics.before, _ = evaluate("before")
@@ -149,6 +156,8 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False, update_freq=logged_steps(steps_per_epoch)
         )
     )
+    if not sys.stdout.isatty():  # Keras prints a line per epoch only: a log file gets one at least every 30 s
+        callbacks.append(LogProgress(run.progress, total_steps, steps_per_epoch, log))
     pusher = None
     if token:
         pusher = HubPusher(recipe.hub.repo_id, token, log, private=recipe.hub.private)
@@ -174,11 +183,15 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     metrics = run.metrics
     metrics.train = {
         "seconds": round(seconds, 2),
-        "samples_per_second": round(samples / seconds, 1),
+        "samples_per_second": round(samples / seconds, 1),  # training steps only
+        "eval_and_checkpoint_seconds": round(run.progress.paused_seconds, 2),
         "steps": total_steps,
         "loss": [round(loss, 4) for loss in run.progress.epoch_losses],
     }
-    log(f"{samples} samples in {seconds:.1f} s ({samples / seconds:.1f} samples/s, first-step tracing included)")
+    log(
+        f"{samples} samples in {seconds:.1f} s of training steps ({samples / seconds:.1f} samples/s, first-step "
+        f"tracing included); evaluations and checkpoints during training took {run.progress.paused_seconds:.1f} s more"
+    )
     if each_epoch:
         each_epoch.restore_best()
         metrics.epochs, metrics.best_epoch = each_epoch.scores, each_epoch.best_epoch
@@ -186,9 +199,15 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     banner(log, "Evaluation after training")
     metrics.after, predictions = evaluate("after")
     log(describe_metrics(metrics.after))
+    outputs = [row["prediction"] for row in predictions if isinstance(row.get("prediction"), str)]
+    for warning in degenerate_output_warnings(outputs, generated=task.generates):
+        log(warning)
     if metrics.before:
         before, after = metrics.before[task.headline], metrics.after[task.headline]
         log(f"{task.headline}: {before:.4g} -> {after:.4g} ({after - before:+.4g})")
+    against_baselines = verdict(metrics.after, metrics.baselines, task.headline, task.headline in LOWER_IS_BETTER)
+    if against_baselines:
+        log(against_baselines)
     predictions += task.showcase(model, tokenizer, recipe, phase="after", before=run.showcase_before)
     evaluations = [(0, metrics.before)] if metrics.before else []
     evaluations += [((index + 1) * steps_per_epoch, scores) for index, scores in enumerate(metrics.epochs)]
@@ -277,7 +296,7 @@ def diagnose(recipe, log=print):
     planned = distribution.plan(recipe.runtime)
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
-    tokenizer, tokenized = tokenize(recipe, task, raw, log)
+    tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
     started = start_runtime(recipe, planned, tokenized["train"], tokenizer, threads, log)
     with started.strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)

@@ -66,13 +66,18 @@ def card_text(recipe, metrics, name, has_curves):
         "",
         "## Results",
         "",
-        "| metric | before training | after training |",
-        "|---|---|---|",
+    ]
+    baselines = metrics.get("baselines") or []
+    if baselines:
+        lines += ["Beside the model, baselines scored on the same validation examples (tfhf/baselines.py).", ""]
+    lines += [
+        "| metric | before training | after training |" + "".join(f" {b['name']} |" for b in baselines),
+        "|---|---|---|" + "---|" * len(baselines),
     ]
     before = metrics.get("before", {})
     for key, value in after.items():
-        previous = before.get(key)
-        lines.append(f"| {key} | {'' if previous is None else round(previous, 4)} | {round(value, 4)} |")
+        cells = [before.get(key), value, *(b.get(key) for b in baselines)]
+        lines.append(f"| {key} |" + "".join(f" {'' if cell is None else round(cell, 4)} |" for cell in cells))
     if has_curves:
         lines += ["", "## Training curves", "", f"![training curves]({CURVES_FILE})"]
     lines += ["", "## Hyperparameters", ""]
@@ -174,8 +179,15 @@ def described_data(data, sizes):
     if sizes:
         source += (
             f": {sizes['train_examples']:,} training examples, scored on {sizes['validation_examples']:,} "
-            f"({sizes['validation']})"
+            f"examples {sizes['validation']}"
         )
+        cuts = [
+            f"{setting}={data.get(setting.removeprefix('data.'))} cut {shares['train']:.1%} of the training examples"
+            for setting, shares in (sizes.get("cut_by_length") or {}).items()
+            if shares.get("train")
+        ]
+        if cuts:
+            source += f" ({'; '.join(cuts)})"
     return source
 
 

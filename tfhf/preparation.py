@@ -18,6 +18,7 @@ from tfhf import distribution, precision, runtime
 from tfhf.data import load_splits
 from tfhf.errors import TfhfError
 from tfhf.length_buckets import LengthBuckets
+from tfhf.length_report import report_lengths
 from tfhf.log_format import banner
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.position_limits import check_positions
@@ -96,15 +97,19 @@ def load_data(recipe, task, log):
 
 
 def tokenize(recipe, task, raw, log, saved_tokenizer=None):
-    """(tokenizer, {split: features}); `saved_tokenizer` is the folder of an interrupted run's tokenizer."""
+    """(tokenizer, {split: features}, {length setting: {split: share cut}}).
+
+    `saved_tokenizer` is the folder of an interrupted run's tokenizer.
+    """
     banner(log, "Tokenizer")
     if saved_tokenizer:
         tokenizer = load_tokenizer(str(saved_tokenizer))
         log(f"{type(tokenizer).__name__} of the interrupted run, from {saved_tokenizer}")
     else:
         tokenizer = make_tokenizer(recipe, task, raw["train"], log)
+    lengths = report_lengths(task.length_limits(recipe.data), raw, tokenizer, log)
     tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in raw.items()}
-    return tokenizer, tokenized
+    return tokenizer, tokenized, lengths
 
 
 def make_tokenizer(recipe, task, train_split, log):

@@ -130,7 +130,11 @@ class LabelledData(Data):
         "distinct string labels of the training split, sorted.",
     )
     max_length: int = setting(128, "Inputs are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True)
-    predict_texts: tuple = setting((), "Texts to predict after training; the predictions are saved with the run.")
+    predict_texts: tuple = setting(
+        (),
+        "Texts to predict after training; the predictions are saved with the run. Dropped when --set changes "
+        "data.path without setting them: a recipe's examples belong to its own data.",
+    )
 
 
 @dataclass(frozen=True)
@@ -167,7 +171,9 @@ class QuestionAnsweringData(Data):
     n_best: int = setting(20, "Start and end candidates considered per window.", within=Range(1, 1000))
     max_answer_length: int = setting(30, "Longest answer considered, in tokens.", within=AT_LEAST_ONE)
     predict_questions: tuple = setting(
-        (), "(question, context) pairs to answer after training; the answers are saved with the run."
+        (),
+        "(question, context) pairs to answer after training; the answers are saved with the run. Dropped when "
+        "--set changes data.path without setting them.",
     )
 
 

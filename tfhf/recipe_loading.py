@@ -18,6 +18,8 @@ from pathlib import Path
 from tfhf.errors import TfhfError
 from tfhf.recipe import PART_CLASSES, Recipe, part_names
 
+DEMO_INPUTS = ("data.predict_texts", "data.predict_questions")
+
 
 def load_recipe(path):
     """Run a recipe file and return its `recipe`, or raise TfhfError saying what is wrong."""
@@ -100,6 +102,10 @@ def apply_overrides(recipe, overrides):
             raise TfhfError(f"unknown recipe key {key!r}{hint}")
         owner, f = keys[key]
         changes[key] = _check_value(key, value, typing.get_type_hints(owner)[f.name], f)
+    if "data.path" in changes:  # the recipe's example inputs are about its own data, not the user's
+        for key in DEMO_INPUTS:
+            if key in keys and key not in changes:
+                changes[key] = ()
     parts = {name: getattr(recipe, name) for name in part_names(recipe)}
     task = recipe.task
     for key, value in changes.items():

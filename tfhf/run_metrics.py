@@ -11,9 +11,10 @@ from dataclasses import dataclass, field
 class RunMetrics:
     task: str
     data: dict | None = None
-    """What was trained and scored on: source, config, train_examples, validation_examples, validation."""
-    baseline: dict | None = None
-    """A non-learned baseline's scores on the validation split, with its name (e.g. lead-3)."""
+    """What was trained and scored on: source, config, example counts, validation (which split), cut_by_length
+    ({length setting: {split: share of examples longer, so cut}})."""
+    baselines: list = field(default_factory=list)
+    """The task's baselines' scores on the validation split, each with its name (e.g. lead_3)."""
     before: dict | None = None
     """Validation scores of the model before training (eval.before_training)."""
     after: dict | None = None

@@ -35,7 +35,8 @@ class Progress:
     epoch_losses: list = field(default_factory=list)  # mean training loss of each finished epoch
     epoch_loss_sum: float = 0.0  # the unfinished epoch's summed step losses, before this process resumed it
     epoch_loss_steps: int = 0
-    seconds: float = 0.0  # time spent in fit, over all processes of this run
+    seconds: float = 0.0  # time spent in training steps, over all processes of this run
+    paused_seconds: float = 0.0  # time fit spent evaluating and saving checkpoints instead, not in `seconds`
 
     def to_dict(self):
         return asdict(self)
@@ -135,7 +136,7 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         self._segment = (0.0, 0)  # (mean loss, steps) of this fit call so far
 
     def on_train_begin(self, logs=None):
-        self._started = time.perf_counter()
+        self._started = self._batch_ended = time.perf_counter()
         self._segment = (0.0, 0)
 
     def on_train_end(self, logs=None):
@@ -157,7 +158,8 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
             self._stop_now()
         at_epoch_end = progress.global_step % self.steps_per_epoch == 0  # saved by on_epoch_end, after evaluation
         if reached_multiple(previous_step, progress.global_step, self.checkpoint_every) and not at_epoch_end:
-            self._save()
+            self._pause(time.perf_counter(), self._save)
+        self._batch_ended = time.perf_counter()
 
     def on_epoch_end(self, epoch, logs=None):
         progress = self.progress
@@ -165,9 +167,19 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         progress.epoch_losses.append(total / steps)
         progress.epoch_loss_sum, progress.epoch_loss_steps = 0.0, 0
         self._segment = (0.0, 0)
-        self._save()
+        # since the last step: the epoch's evaluation (a callback before this one), then its checkpoint
+        self._pause(self._batch_ended, self._save)
         if self.stop_requests.requested is not None:  # the signal came during the epoch-end evaluation
             raise Interrupted(self.stop_requests.requested, self.latest(), progress.global_step)
+
+    def _pause(self, since, work):
+        """Runs `work` and leaves the time from `since` to its end out of the training time."""
+        try:
+            return work()
+        finally:
+            paused = time.perf_counter() - since
+            self._started += paused
+            self.progress.paused_seconds += paused
 
     def _epoch_loss(self):
         mean, steps = self._segment

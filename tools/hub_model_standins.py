@@ -77,7 +77,6 @@ def _marian(folder, full_size):
 
 def _distilbert(folder, full_size):
     vocabulary = _wordpiece(folder, english_sentences(), lowercase=True, size=30522 if full_size else None)
-    _write_json(folder / "tokenizer_config.json", {"do_lower_case": True, "model_max_length": 512})
     dimensions = (
         {"dim": 768, "n_layers": 6, "n_heads": 12, "hidden_dim": 3072}
         if full_size
@@ -90,7 +89,6 @@ def _distilbert(folder, full_size):
 
 def _bert(folder, full_size):
     vocabulary = _wordpiece(folder, english_sentences(), lowercase=False, size=28996 if full_size else None)
-    _write_json(folder / "tokenizer_config.json", {"do_lower_case": False, "model_max_length": 512})
     dimensions = (
         {"hidden_size": 768, "num_hidden_layers": 12, "num_attention_heads": 12, "intermediate_size": 3072}
         if full_size
@@ -154,7 +152,7 @@ def _pieces(model):
 
 
 def _wordpiece(folder, texts, lowercase, size=None):
-    """Writes vocab.txt; returns the vocabulary size."""
+    """Writes vocab.txt and tokenizer_config.json (cased or not, as BERT's); returns the vocabulary size."""
     tokenizer = BertWordPieceTokenizer(lowercase=lowercase, strip_accents=None if not lowercase else True)
     tokenizer.train_from_iterator(texts, vocab_size=SMALL_VOCABULARY, show_progress=False,
                                   special_tokens=["[PAD]", "[UNK]", "[CLS]", "[SEP]", "[MASK]"])  # fmt: skip
@@ -162,6 +160,7 @@ def _wordpiece(folder, texts, lowercase, size=None):
     lines = [piece for piece, _ in pieces]
     lines += [f"[unused{i}]" for i in range((size or 0) - len(lines))]
     (folder / "vocab.txt").write_text("\n".join(lines) + "\n", encoding="utf-8")
+    _write_json(folder / "tokenizer_config.json", {"do_lower_case": lowercase, "model_max_length": 512})
     return len(lines)
 
 

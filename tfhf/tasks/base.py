@@ -73,6 +73,13 @@ class Task(ABC):
     def preprocess(self, split, tokenizer, data):
         """The raw split as model features, with `datasets.map`."""
 
+    def length_limits(self, data):
+        """The lengths `preprocess` cuts inputs to (tfhf.length_report.LengthLimit), measured before training.
+
+        None by default: tasks that window or chunk their inputs (QA, language models) lose nothing.
+        """
+        return []
+
     @abstractmethod
     def collator(self, tokenizer, model, data):
         """The data collator `model.prepare_tf_dataset` batches the features with."""
@@ -106,8 +113,13 @@ class Task(ABC):
         """
         return []
 
-    def baseline_scores(self, raw_validation, data):
-        """The metric of a non-learned baseline on the validation split, or None (no baseline)."""
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        """The scores of the task's baselines (tfhf.baselines) on the validation split, each with its "name".
+
+        Baselines that learn (a majority class, TF-IDF, unigram counts) fit on the train split,
+        raw or `tokenized`. [] when the task has none.
+        """
+        return []
 
     def generator(self, model, tokenizer, recipe):
         """The XLA generator of the metric loop (tasks that generate)."""

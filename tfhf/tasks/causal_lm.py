@@ -8,6 +8,7 @@ generation path after training.
 
 from transformers import DataCollatorForLanguageModeling, TFAutoModelForCausalLM
 
+from tfhf.baselines import unigram_perplexity
 from tfhf.chunking import group_texts
 from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
@@ -65,6 +66,12 @@ class CausalLMTask(Task):
 
     def collator(self, tokenizer, model, data):
         return DataCollatorForLanguageModeling(tokenizer, mlm=False, return_tensors="np")
+
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        # each block's first token is no prediction: the model is scored on the ones after it
+        scored = [ids[1:] for ids in tokenized["validation"]["input_ids"]]
+        value = unigram_perplexity(tokenized["train"]["input_ids"], scored, len(tokenizer))
+        return [{"name": "unigram", "perplexity": value}] if value else []
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         eval_set = eval_batches(

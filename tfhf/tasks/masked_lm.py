@@ -10,6 +10,7 @@ import numpy as np
 import tensorflow as tf
 from transformers import DataCollatorForLanguageModeling, DefaultDataCollator, TFAutoModelForMaskedLM
 
+from tfhf.baselines import unigram_perplexity
 from tfhf.chunking import group_texts
 from tfhf.errors import TfhfError
 from tfhf.masking import WholeWordMaskCollator
@@ -65,6 +66,12 @@ class MaskedLMTask(Task):
             tokenizer, mlm_probability=data.mlm_probability, return_tensors="np"
         )
         return _DropWordIds(random_tokens)
+
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        # over every non-special token: the masked ones are a random sample of them
+        ids = tokenized["train"]["input_ids"], tokenized["validation"]["input_ids"]
+        value = unigram_perplexity(*ids, len(tokenizer), ignored=tokenizer.all_special_ids)
+        return [{"name": "unigram", "perplexity": value}] if value else []
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data

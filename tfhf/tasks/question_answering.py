@@ -9,6 +9,7 @@ answered with the transformers pipeline, which windows long contexts the same wa
 
 from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering
 
+from tfhf.baselines import best_overlap_sentence, first_sentence_answer
 from tfhf.errors import TfhfError
 from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
 from tfhf.qa_windows import best_answers, windows
@@ -92,6 +93,18 @@ class QuestionAnsweringTask(Task):
 
     def collator(self, tokenizer, model, data):
         return DataCollatorWithPadding(tokenizer, return_tensors="np")
+
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        validation = raw["validation"]
+        questions, contexts = validation[data.question_column], validation[data.context_column]
+        references = validation[answer_columns(data)[0]]
+        return [
+            {
+                "name": baseline.__name__,
+                **squad_scores([baseline(q, c) for q, c in zip(questions, contexts)], references),
+            }
+            for baseline in (first_sentence_answer, best_overlap_sentence)
+        ]
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data

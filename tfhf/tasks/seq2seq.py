@@ -12,6 +12,7 @@ from transformers import DataCollatorForSeq2Seq, TFAutoModelForSeq2SeqLM
 
 from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
+from tfhf.length_report import LengthLimit
 from tfhf.model_loading import load_config
 from tfhf.recipe import Seq2SeqData
 from tfhf.tasks.base import Labels, Task
@@ -26,8 +27,8 @@ class Seq2SeqTask(Task):
     """metric(predictions, references) -> {name: value}."""
     headline: str
     """The metric that sums a run up, e.g. 'bleu'."""
-    baseline: Callable | None = None
-    """A non-learned baseline, source text -> prediction (e.g. lead-3), scored beside the model."""
+    baselines: tuple[Callable, ...] = ()
+    """Non-learned baselines, source text -> prediction (e.g. lead-3), scored beside the model."""
     output_key: str = "generated_text"
     """Where the task's transformers pipeline puts each output, e.g. 'translation_text'."""
     architecture_suffixes: tuple = ()
@@ -107,6 +108,18 @@ class Seq2SeqTask(Task):
 
         return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
 
+    def length_limits(self, data):
+        def sources(tokenizer, rows):
+            return tokenizer([data.source_prefix + text for text in rows[data.source_column]])["input_ids"]
+
+        def targets(tokenizer, rows):
+            return tokenizer(text_target=rows[data.target_column])["input_ids"]
+
+        return [
+            LengthLimit("data.max_source_length", data.max_source_length, sources),
+            LengthLimit("data.max_target_length", data.max_target_length, targets),
+        ]
+
     def collator(self, tokenizer, model, data):
         """Pads inputs with the pad id and labels with -100 (ignored by the loss).
 
@@ -117,12 +130,16 @@ class Seq2SeqTask(Task):
         """
         return DataCollatorForSeq2Seq(tokenizer, label_pad_token_id=-100, return_tensors="np")
 
-    def baseline_scores(self, raw_validation, data):
-        """The metric of `baseline` on the validation split, or None when the task has none."""
-        if self.baseline is None:
-            return None
-        predictions = [self.baseline(text) for text in raw_validation[data.source_column]]
-        return {"name": self.baseline.__name__, **self.metric(predictions, raw_validation[data.target_column])}
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        validation = raw["validation"]
+        references = validation[data.target_column]
+        return [
+            {
+                "name": baseline.__name__,
+                **self.metric([baseline(text) for text in validation[data.source_column]], references),
+            }
+            for baseline in self.baselines
+        ]
 
     def generator(self, model, tokenizer, recipe):
         """The XLA generator of the metric loop: the recipe's buckets (up to the longest source), batch and options."""

@@ -10,8 +10,10 @@ import numpy as np
 import tensorflow as tf
 from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassification
 
+from tfhf.baselines import majority_class, tfidf_logistic_regression
 from tfhf.errors import TfhfError
 from tfhf.labels import head_config, to_id, with_label_names
+from tfhf.length_report import LengthLimit
 from tfhf.metrics import classification_scores
 from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
 from tfhf.recipe import ClassificationData
@@ -64,8 +66,39 @@ class TextClassificationTask(Task):
 
         return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
 
+    def length_limits(self, data):
+        def texts(tokenizer, rows):
+            pairs = rows[data.text_pair_column] if data.text_pair_column else None
+            return tokenizer(rows[data.text_column], pairs)["input_ids"]
+
+        return [LengthLimit("data.max_length", data.max_length, texts)]
+
     def collator(self, tokenizer, model, data):
         return DataCollatorWithPadding(tokenizer, return_tensors="np")
+
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        def labels(split):
+            return [to_id(value, data.label_names) for value in split[data.label_column]]
+
+        def texts(split):
+            if not data.text_pair_column:
+                return split[data.text_column]
+            return [f"{a} {b}" for a, b in zip(split[data.text_column], split[data.text_pair_column])]
+
+        train, validation = raw["train"], raw["validation"]
+        references, count = labels(validation), len(data.label_names)
+        scored = [
+            {
+                "name": "majority_class",
+                **classification_scores(majority_class(labels(train), len(validation)), references, count),
+            }
+        ]
+        predictions = tfidf_logistic_regression(texts(train), labels(train), texts(validation))
+        if predictions is not None:
+            scored.append(
+                {"name": "tfidf_logistic_regression", **classification_scores(predictions, references, count)}
+            )
+        return scored
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data
@@ -73,15 +106,31 @@ class TextClassificationTask(Task):
         eval_set = eval_batches(model, features, recipe.eval.batch_size, self.collator(tokenizer, model, data))
         labels = np.asarray(tokenized_validation["labels"])
         forward = inference_function(model)
+        texts = raw_validation[data.text_column]
+        if data.text_pair_column:
+            texts = [list(pair) for pair in zip(texts, raw_validation[data.text_pair_column])]
 
         def evaluate(phase):
+            """(scores, one row per validation example: text, reference and predicted label, its probability)."""
             logits = np.concatenate([outputs["logits"] for outputs in batch_outputs(forward, eval_set)])
-            return classification_scores(logits.argmax(-1), labels, len(data.label_names)), []
+            predicted = logits.argmax(-1)
+            probabilities = tf.nn.softmax(tf.cast(logits, tf.float32)).numpy()
+            names = data.label_names
+            rows = [
+                {"text": text, "reference": names[gold], "prediction": names[guess], "score": round(float(p[guess]), 4)}
+                for text, gold, guess, p in zip(texts, labels, predicted, probabilities)
+            ]
+            return classification_scores(predicted, labels, len(names)), rows
 
         return evaluate
 
     def showcase(self, model, tokenizer, recipe, phase="after", before=None):
         return predict(model, tokenizer, recipe.data.predict_texts, recipe.data)
+
+    def pipeline_defaults(self, saved_recipe):
+        """The evaluation's truncation: a text longer than data.max_length was scored on its first tokens."""
+        max_length = saved_recipe.get("data", {}).get("max_length")
+        return {"truncation": True, "max_length": max_length} if max_length else {}
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options)
@@ -89,7 +138,7 @@ class TextClassificationTask(Task):
             {
                 "labels": [
                     {"label": s["label"], "score": round(float(s["score"]), 4)}
-                    for s in predictor.pipeline(t, top_k=None)
+                    for s in predictor.pipeline(t, top_k=None, **predictor.defaults)
                 ]
             }
             for t in texts

@@ -9,8 +9,10 @@ so the numbers are comparable to CoNLL's word-level ones however words are split
 
 from transformers import DataCollatorForTokenClassification, TFAutoModelForTokenClassification, pipeline
 
+from tfhf.baselines import tag_per_word
 from tfhf.errors import TfhfError
 from tfhf.labels import head_config, to_id, with_label_names
+from tfhf.length_report import LengthLimit
 from tfhf.metrics import entity_scores
 from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
 from tfhf.recipe import TokenClassificationData
@@ -65,9 +67,23 @@ class TokenClassificationTask(Task):
 
         return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
 
+    def length_limits(self, data):
+        def sentences(tokenizer, rows):
+            return tokenizer(rows[data.tokens_column], is_split_into_words=True)["input_ids"]
+
+        return [LengthLimit("data.max_length", data.max_length, sentences)]
+
     def collator(self, tokenizer, model, data):
         # prepare_tf_dataset passes only the model's inputs and labels, so word_ids never reach it
         return DataCollatorForTokenClassification(tokenizer, label_pad_token_id=-100, return_tensors="np")
+
+    def baseline_scores(self, raw, tokenized, data, tokenizer):
+        def tags(split):
+            return [[_name(tag, data.label_names) for tag in row] for row in split[data.tags_column]]
+
+        train, validation = raw["train"], raw["validation"]
+        predictions = tag_per_word(train[data.tokens_column], tags(train), validation[data.tokens_column])
+        return [{"name": "tag_per_word", **entity_scores(predictions, tags(validation))}]
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
         data = recipe.data
@@ -83,7 +99,11 @@ class TokenClassificationTask(Task):
                 word_tags(ids, words, len(reference), data.label_names)
                 for ids, words, reference in zip(token_predictions, word_ids, references)
             ]
-            return entity_scores(predictions, references), []
+            rows = [
+                {"tokens": tokens, "reference": reference, "prediction": prediction}
+                for tokens, reference, prediction in zip(raw_validation[data.tokens_column], references, predictions)
+            ]
+            return entity_scores(predictions, references), rows
 
         return evaluate
 
