@@ -27,7 +27,12 @@ recipe = Recipe(
     model=Model(
         config={
             "model_type": "distilbert",
-            "dim": 128, "hidden_dim": 256, "n_layers": 2, "n_heads": 4, "dropout": 0.0, "attention_dropout": 0.0,
+            "dim": 128,
+            "hidden_dim": 256,
+            "n_layers": 2,
+            "n_heads": 4,
+            "dropout": 0.0,
+            "attention_dropout": 0.0,
         },
         tokenizer_vocab_size=6000,
     ),

@@ -180,5 +180,7 @@ def test_a_hub_id_loads_from_the_hub_cache_offline(tmp_path):
     assert (
         result.stderr.strip()
         .splitlines()[-1]
-        .startswith("tfhf: error: model config 'someone/not-cached' is not in the Hub cache, and the Hub is out of reach")
+        .startswith(
+            "tfhf: error: model config 'someone/not-cached' is not in the Hub cache, and the Hub is out of reach"
+        )
     )

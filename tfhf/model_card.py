@@ -91,18 +91,17 @@ def card_text(recipe, metrics, name, has_curves):
 def usage_text(task, name, recipe):
     """The 'How to use' section: a snippet for PyTorch and one for TensorFlow, each runnable as written.
 
-    A generating task's call passes the generation settings the model was evaluated with:
-    PyTorch's text-to-text pipelines put their own defaults (4 beams, 256 new tokens)
-    above a model's generation_config.
+    The call passes the settings the model was evaluated with (the task's pipeline_defaults,
+    as `tfhf predict` does): PyTorch's text-to-text pipelines put their own defaults (4
+    beams, 256 new tokens) above a model's generation_config, and a classifier scored texts
+    cut to data.max_length.
     """
     call = task.usage_example
     note = ""
-    if task.generates:
-        generate = recipe.get("generate", {})
-        call = (
-            call[:-1] + f", num_beams={generate.get('num_beams', 1)}, max_new_tokens={generate.get('max_new_tokens')})"
-        )
-        note = "\nThe call passes the generation settings the model was evaluated with.\n"
+    settings = task.pipeline_defaults(recipe)
+    if settings:
+        call = call[:-1] + "".join(f", {key}={value!r}" for key, value in settings.items()) + ")"
+        note = "\nThe call passes the settings the model was evaluated with.\n"
     pytorch = task.pytorch_usage(name, recipe) or (
         f'from transformers import pipeline\n\npipe = pipeline("{task.name}", model="{name}")\nprint({call})\n'
     )

@@ -23,7 +23,7 @@ XLA_UNSUPPORTED = {
 def generation_defaults(saved_recipe):
     """The generation settings a run was evaluated with (its recipe.json), used unless an option overrides them."""
     generate = saved_recipe.get("generate", {})
-    defaults = {"max_new_tokens": generate.get("max_new_tokens"), "num_beams": generate.get("num_beams")}
+    defaults = {"num_beams": generate.get("num_beams"), "max_new_tokens": generate.get("max_new_tokens")}
     return {key: value for key, value in defaults.items() if value is not None}
 
 
