@@ -93,3 +93,7 @@ def test_one_output_for_many_inputs_and_repeating_text_are_reported():
     ]
     assert degenerate_output_warnings(stutter, generated=False) == []  # labels are not text
     assert degenerate_output_warnings(["joy"] * 3, generated=False) == []  # too few to judge
+    labels = ["joy"] * 8 + ["anger", "sadness"] * 6
+    assert degenerate_output_warnings(labels, generated=False) == []  # a frequent class is no sign
+    [one_class] = degenerate_output_warnings(["joy"] * 19 + ["anger"], generated=False)
+    assert one_class.startswith("warning: 19 of 20 validation outputs (95%) are the same: 'joy'")

@@ -24,9 +24,11 @@ def invoke(*args, input=None):
 
 
 def assert_one_line(result, message, code=2):
-    """The run ended with `code` and one line holding `message` (progress bars of tokenization aside)."""
+    """The run ended with `code` and one line holding `message` (tokenization's progress bars and the notes
+    announcing XLA compilations aside: they are progress, written before the error)."""
     assert result.exit_code == code, result.output
-    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith("tokenizing")]
+    progress = ("tokenizing", "compiling generate with XLA")
+    lines = [line for line in result.stderr.splitlines() if line.strip() and not line.startswith(progress)]
     assert len(lines) == 1, result.stderr
     assert message in lines[0], result.stderr
     assert "Traceback" not in result.output

@@ -6,7 +6,8 @@ says "joy" to everything, can still post a score; the log says so in words.
 
 from collections import Counter
 
-SAME_OUTPUT_SHARE = 0.2  # of validation outputs being one same text
+SAME_OUTPUT_SHARE = 0.2  # of generated validation outputs being one same text
+SAME_LABEL_SHARE = 0.9  # of predicted labels being one class (a frequent class may well take a quarter)
 REPEATED_NGRAM_SHARE = 0.2  # of generated texts repeating a word n-gram
 NGRAM = 3
 
@@ -17,7 +18,7 @@ def degenerate_output_warnings(outputs, generated):
         return []
     warnings = []
     [(most_common, count)] = Counter(outputs).most_common(1)
-    if count / len(outputs) > SAME_OUTPUT_SHARE:
+    if count / len(outputs) > (SAME_OUTPUT_SHARE if generated else SAME_LABEL_SHARE):
         shown = most_common if len(most_common) <= 60 else most_common[:57] + "..."
         warnings.append(
             f"warning: {count:,} of {len(outputs):,} validation outputs ({count / len(outputs):.0%}) are the same: "

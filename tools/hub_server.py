@@ -137,7 +137,7 @@ class HubFolder:
 
 
 class HubHandler(BaseHTTPRequestHandler):
-    hub: HubFolder  # set on the subclass that serve() makes
+    hub: HubFolder  # set on the subclass make_server() makes
     protocol_version = "HTTP/1.1"
 
     def log_message(self, *args):
