@@ -8,11 +8,8 @@ checks, or times) exactly the batch the others would: the global batch is
 `Plan.global_batch` everywhere, train.global_batch_size included.
 """
 
-import math
 import time
 from dataclasses import dataclass, replace
-
-from transformers import create_optimizer
 
 from tfhf import distribution, precision, runtime
 from tfhf.data import load_splits
@@ -20,6 +17,7 @@ from tfhf.errors import TfhfError
 from tfhf.length_buckets import LengthBuckets
 from tfhf.length_report import report_lengths
 from tfhf.log_format import banner
+from tfhf.lr_schedules import make_optimizer
 from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.position_limits import check_positions
 from tfhf.recipe_loading import summary, validated
@@ -188,16 +186,12 @@ def make_model(recipe, task, tokenizer):
 
 
 def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
-    """Compiles `model` with transformers' AdamW (warmup, then linear decay over `total_steps`); returns the optimizer.
+    """Compiles `model` with transformers' AdamW (warmup, then train.lr_schedule over `total_steps`); returns the
+    optimizer.
 
     `steps_per_execution` defaults to the recipe's train.steps_per_execution.
     """
-    optimizer, _ = create_optimizer(
-        init_lr=recipe.train.learning_rate,
-        num_train_steps=total_steps,
-        num_warmup_steps=math.ceil(recipe.train.warmup_ratio * total_steps),
-        weight_decay_rate=recipe.train.weight_decay,
-    )
+    optimizer = make_optimizer(recipe.train, total_steps)
     model.compile(  # no Keras loss: the model computes its own from `labels`
         optimizer=optimizer, steps_per_execution=steps_per_execution or recipe.train.steps_per_execution
     )

@@ -179,7 +179,7 @@ class QuestionAnsweringData(Data):
 
 @dataclass(frozen=True)
 class Train:
-    """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, linear decay)."""
+    """Optimisation: Keras `fit` with transformers' `create_optimizer` (AdamW, warmup, then train.lr_schedule)."""
 
     epochs: int = setting(3, "Passes over the training data.", within=AT_LEAST_ONE)
     batch_size: int = setting(
@@ -192,7 +192,18 @@ class Train:
         within=Range(0, 1_048_576),
     )
     learning_rate: float = setting(
-        5e-5, "Peak learning rate, reached after warmup, then decayed linearly to 0.", within=POSITIVE
+        5e-5, "Peak learning rate, reached after warmup, then decayed as train.lr_schedule says.", within=POSITIVE
+    )
+    lr_schedule: str = setting(
+        "linear",
+        "After warmup: 'linear' decay to 0 (the course's), 'cosine' decay to 0, or 'constant' at the peak. "
+        "Trainer: lr_scheduler_type.",
+        choices=("linear", "cosine", "constant"),
+    )
+    max_grad_norm: float | None = setting(
+        None,
+        "Clip the gradients to this global norm before each step; None: no clipping. Trainer: max_grad_norm.",
+        within=POSITIVE,
     )
     warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.", within=FRACTION)
     weight_decay: float = setting(
