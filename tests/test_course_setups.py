@@ -15,7 +15,9 @@ pytestmark = pytest.mark.slow  # each case is a whole run in a process of its ow
 
 ROOT = Path(__file__).resolve().parents[1]
 COURSE = ROOT / "recipes" / "course"
-SHRUNK = ["data.max_train_samples=32", "data.max_eval_samples=8", "train.batch_size=8", "train.epochs=1"]
+# preflight off: its checks have tests of their own, and each case here is a whole run
+SHRUNK = ["data.max_train_samples=32", "data.max_eval_samples=8", "train.batch_size=8", "train.epochs=1",
+          "train.preflight=False"]  # fmt: skip
 SETUPS = {  # recipe: (its own shrinking overrides, the text tfhf predict gets afterwards)
     "translation_kde4": (["generate.max_new_tokens=8", "generate.length_buckets=(32,)"], ["Open the file"]),
     "summarization_amazon_reviews": (
