@@ -22,8 +22,9 @@ and 403 with a token they do not list. Pushes: repo creation, the model-card YAM
 pre-upload (every file "regular", so contents arrive inline) and NDJSON commits, which
 write the files into the repo's main revision.
 
-No well-kept library serves a Hub from a folder: the mirrors on PyPI (olah and others)
-are caching proxies of huggingface.co, which these machines cannot reach.
+Written on http.server rather than a library: olah, the best-known Hub mirror on PyPI, is
+a caching proxy of huggingface.co, which these machines cannot reach; hf-local-hub (a young
+package, not among PyPI's 15,000 most downloaded) was not tried.
 """
 
 import base64
