@@ -93,14 +93,11 @@ def _squad():
 def _imdb():
     features = datasets.Features({"text": string, "label": datasets.ClassLabel(names=["neg", "pos"])})
     reviews = [row["review_body"] for row in rows("summarization_reviews.jsonl")]
+    # a crude sentiment from the review's words: the masked-LM setup reads only the text
     labelled = [{"text": text, "label": int("happy" in text or "great" in text.lower())} for text in reviews]
-    unlabelled = datasets.Features({"text": string, "label": datasets.ClassLabel(names=["neg", "pos"])})
-    return {
-        **_splits(features, train=labelled[:MAX_TRAIN], test=labelled[MAX_TRAIN : MAX_TRAIN + MAX_EVAL]),
-        "unsupervised": datasets.Dataset.from_list(
-            [{"text": t, "label": -1} for t in reviews[-MAX_EVAL:]], features=unlabelled
-        ),
-    }
+    unlabelled = [{"text": text, "label": -1} for text in reviews[-MAX_EVAL:]]  # IMDb's unsupervised split: no label
+    return _splits(features, train=labelled[:MAX_TRAIN], test=labelled[MAX_TRAIN : MAX_TRAIN + MAX_EVAL],
+                   unsupervised=unlabelled)  # fmt: skip
 
 
 def _codeparrot():
