@@ -34,7 +34,7 @@ from tfhf.errors import TfhfError
 from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.log_format import banner, describe_metrics
 from tfhf.log_progress import LogProgress
-from tfhf.model_card import write_model_card
+from tfhf.model_card import shown_name, write_model_card
 from tfhf.model_files import save_model_files
 from tfhf.preflight import run_preflight
 from tfhf.preparation import build, checked_task, compile_for_training, load_data, start_runtime, tokenize
@@ -127,7 +127,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         log(f"step {run.progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
     else:
         run.metrics.data = {
-            "source": data.path, "config": data.name, "train_examples": len(raw["train"]),
+            "source": shown_name(data.path), "config": data.name, "train_examples": len(raw["train"]),
             "validation_examples": len(raw["validation"]), "validation": raw["validation"].info.description,
             "cut_by_length": lengths_cut,
         }  # fmt: skip

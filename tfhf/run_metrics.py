@@ -11,8 +11,8 @@ from dataclasses import dataclass, field
 class RunMetrics:
     task: str
     data: dict | None = None
-    """What was trained and scored on: source, config, example counts, validation (which split), cut_by_length
-    ({length setting: {split: share of examples longer, so cut}})."""
+    """What was trained and scored on: source (a Hub id, or a local file's name only), config, example counts,
+    validation (which split), cut_by_length ({length setting: {split: share of examples longer, so cut}})."""
     baselines: list = field(default_factory=list)
     """The task's baselines' scores on the validation split, each with its name (e.g. lead_3)."""
     before: dict | None = None
