@@ -348,26 +348,21 @@ class HubHandler(BaseHTTPRequestHandler):
         host, port = self.server.server_address[:2]
         return f"http://{host}:{port}"
 
-    def reply(self, value, status=200):
+    def reply(self, value, status=200, headers=None):
         data = json.dumps(value).encode()
         self.send_response(status)
         self.send_header("Content-Type", "application/json")
+        for name, header in (headers or {}).items():
+            self.send_header(name, header)
         self.send_header("Content-Length", str(len(data)))
         self.end_headers()
         if self.command != "HEAD":
             self.wfile.write(data)
 
     def error(self, status, code, message):
-        data = json.dumps({"error": message}).encode()
-        self.send_response(status)
-        self.send_header("Content-Type", "application/json")
-        if code:
-            self.send_header("X-Error-Code", code)
-        self.send_header("X-Error-Message", message)
-        self.send_header("Content-Length", str(len(data)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(data)
+        """An error as the Hub sends it: the code and message in headers, which the clients read on HEAD too."""
+        headers = {"X-Error-Code": code, "X-Error-Message": message} if code else {"X-Error-Message": message}
+        self.reply({"error": message}, status, headers)
 
 
 def make_server(root, port=0):
