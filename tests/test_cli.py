@@ -202,3 +202,16 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
     )
     assert result.returncode == 2
     assert result.stderr == f"tfhf: error: recipe file not found: {tmp_path / 'missing.py'}\n"
+
+
+def test_devices_says_what_auto_picks_here_and_with_a_colab_tpu_address(monkeypatch):
+    for key in ("COLAB_TPU_ADDR", "TPU_NAME"):
+        monkeypatch.delenv(key, raising=False)
+    here = CliRunner().invoke(main, ["devices", "--json"])
+    assert here.exit_code == 0, here.output
+    found = json.loads(here.output.strip().splitlines()[-1])
+    assert found["gpus"] == [] and found["auto_strategy"] == "default" and found["auto_precision"] == "float32"
+    monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
+    lines = CliRunner().invoke(main, ["devices"]).output.splitlines()
+    assert "TPU: grpc://10.0.0.2:8470" in lines
+    assert "runtime.strategy=auto uses: tpu" in lines and "runtime.precision=auto uses: mixed_bfloat16" in lines

@@ -1,7 +1,8 @@
 """The course's setups end to end against a loopback Hub (tools/local_hub.py): stand-ins of its
 checkpoints (PyTorch safetensors only, the real tokenizer formats) and datasets (Parquet, the
 Hub's schemas, script-only repos at refs/convert/parquet), downloaded, trained, evaluated,
-saved and predicted from, shrunk by --set; then offline from the cache, and pushed back."""
+saved and predicted from, shrunk by --set; then offline from the cache. (A push back to it and a
+prediction from the pushed id: tests/test_notebooks.py, the TPU notebook.)"""
 
 import json
 import shutil
@@ -96,18 +97,3 @@ def test_a_second_run_works_offline_from_the_cache_alone(local_hub, tmp_path):
     assert "Traceback" not in third.stderr
     [line] = [line for line in third.stderr.splitlines() if line.startswith("tfhf: error:")]
     assert "kde4" in line and not (tmp_path / "third").exists()
-
-
-def test_a_push_during_training_lands_on_the_same_server_and_downloads_back(local_hub, tmp_path):
-    url, folder = local_hub
-    env = hub_environment(url, tmp_path / "hf", HF_TOKEN="hf_localTESTtoken0123456789")
-    ran = run_course_recipe("text_classification_emotion", tmp_path / "run", env, "hub.repo_id='me/emotion-tiny'")
-    assert ran.returncode == 0, (ran.stdout + ran.stderr)[-3000:]
-    pushed = folder / "models" / "me" / "emotion-tiny" / "main"
-    assert {"config.json", "model.safetensors", "README.md", "metrics.json"} <= {p.name for p in pushed.iterdir()}
-    # What was pushed is a Hub model like any other: tfhf predicts from its id.
-    predicted = tfhf_process(
-        "predict", "me/emotion-tiny", "what a lovely day", env=hub_environment(url, tmp_path / "hf2")
-    )
-    assert predicted.returncode == 0, (predicted.stdout + predicted.stderr)[-3000:]
-    assert json.loads(predicted.stdout.strip().splitlines()[-1])["labels"]

@@ -25,6 +25,12 @@ def test_auto_precision_on_cpu_is_float32(restore_policy):
     assert tf.keras.mixed_precision.global_policy().name == "float32"
 
 
+@pytest.mark.parametrize("kind, policy", [("CPU", "float32"), ("GPU", "mixed_float16"), ("TPU", "mixed_bfloat16")])
+def test_auto_precision_picks_the_devices_fast_policy_and_a_set_one_wins(kind, policy):
+    assert precision.resolve_precision("auto", kind) == policy
+    assert precision.resolve_precision("float32", kind) == "float32"
+
+
 def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(restore_policy):
     assert precision.set_policy("mixed_float16", tf.distribute.get_strategy()) == "mixed_float16"
     config = DistilBertConfig(vocab_size=50, dim=16, hidden_dim=32, n_layers=1, n_heads=2, num_labels=3)
@@ -33,6 +39,7 @@ def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(re
     recipe = Recipe(task="text-classification", model=Model(), data=TextData(), train=Train(learning_rate=1e-2))
     preparation.compile_for_training(recipe, model, total_steps=5)
     assert isinstance(model.optimizer, tf_keras.mixed_precision.LossScaleOptimizer)  # dynamic loss scaling
+    assert not model.jit_compile  # the training step is not XLA-compiled (TPUStrategy compiles it on a TPU)
 
     rng = np.random.default_rng(0)
     features = {"input_ids": rng.integers(1, 50, (8, 6)), "labels": rng.integers(0, 3, 8)}
@@ -43,6 +50,22 @@ def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(re
     history = model.fit(tf.data.Dataset.from_tensors(features).repeat(4), epochs=1, verbose=0)
     assert np.isfinite(history.history["loss"]).all()
     assert model.optimizer.iterations.numpy() == 4
+
+
+def test_mixed_bfloat16_the_tpus_policy_trains_with_float32_logits_and_no_loss_scaling(restore_policy):
+    assert precision.set_policy("mixed_bfloat16", tf.distribute.get_strategy()) == "mixed_bfloat16"
+    config = DistilBertConfig(vocab_size=50, dim=16, hidden_dim=32, n_layers=1, n_heads=2, num_labels=3)
+    model = TFAutoModelForSequenceClassification.from_config(config)
+    precision.adapt(model)
+    recipe = Recipe(task="text-classification", model=Model(), data=TextData(), train=Train(learning_rate=1e-2))
+    preparation.compile_for_training(recipe, model, total_steps=5)
+    assert not isinstance(model.optimizer, tf_keras.mixed_precision.LossScaleOptimizer)  # bfloat16's range needs none
+    rng = np.random.default_rng(0)
+    features = {"input_ids": rng.integers(1, 50, (8, 6)), "labels": rng.integers(0, 3, 8)}
+    outputs = model(features)
+    assert model.compute_dtype == "bfloat16" and outputs.logits.dtype == tf.float32
+    history = model.fit(tf.data.Dataset.from_tensors(features).repeat(3), epochs=1, verbose=0)
+    assert np.isfinite(history.history["loss"]).all()
 
 
 def test_a_translation_run_under_mixed_float16_trains_evaluates_and_saves(tmp_path, tiny_recipe_file, restore_policy):

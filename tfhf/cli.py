@@ -184,7 +184,10 @@ def parse_batch_sizes(text):
 @click.argument("model", metavar="MODEL_OR_RUN_DIR")
 @click.argument("texts", nargs=-1)
 @click.option("--file", "text_file", type=click.Path(dir_okay=False, path_type=Path), help="Texts, one per line.")
-@click.option("--context", help="Question answering: the text answers are taken from.")
+@click.option(
+    "--context",
+    help="Question answering: the text answers are taken from; text classification: the second text of a pair.",
+)
 @click.option("--task", help="The pipeline task, when neither recipe.json nor the config tells it.")
 @click.option("--num-beams", type=int, help="Beam search with this many beams (1: greedy).")
 @click.option("--do-sample", is_flag=True, default=None, help="Sample instead of picking the likeliest token.")
@@ -317,6 +320,18 @@ def push(run_dir, repo_id):
 
     if not push_finished_run(run_dir, repo_id, log=click.echo):
         sys.exit(1)
+
+
+@main.command()
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object instead of lines.")
+def devices(as_json):
+    """Show the TPU and GPUs this machine reaches, and what runtime.strategy=auto and precision=auto pick."""
+    import json
+
+    from tfhf.devices import describe, summary  # heavy: TensorFlow
+
+    found = describe()
+    click.echo(json.dumps(found) if as_json else "\n".join(summary(found)))
 
 
 @main.command("keys")

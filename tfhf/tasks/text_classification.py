@@ -133,15 +133,17 @@ class TextClassificationTask(Task):
         return {"truncation": True, "max_length": max_length} if max_length else {}
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        """With `context`, each text is scored as a pair with it (text, context), as MRPC-style models need."""
         refuse_options(self.name, options)
+        inputs = [{"text": t, "text_pair": context} if context else t for t in texts]
         return [
             {
                 "labels": [
                     {"label": s["label"], "score": round(float(s["score"]), 4)}
-                    for s in predictor.pipeline(t, top_k=None, **predictor.defaults)
+                    for s in predictor.pipeline(one, top_k=None, **predictor.defaults)
                 ]
             }
-            for t in texts
+            for one in inputs
         ]
 
 
