@@ -46,19 +46,32 @@ def epoch_losses(out):
 
 
 @pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
-def test_mirrored_on_two_logical_cpus_trains_like_one_device_with_the_same_global_batch(tmp_path, recipe):
+def test_mirrored_on_two_logical_cpus_with_or_without_accumulation_trains_like_one_device_with_the_same_global_batch(
+    tmp_path, recipe
+):
     common = [f"model.config={NO_DROPOUT}", "eval.before_training=False"]
     single = tfhf_process(recipe, tmp_path / "single", *common, "runtime.strategy=default", "train.batch_size=16")
     mirrored = tfhf_process(
         recipe, tmp_path / "mirrored", *common,
         "runtime.strategy=mirrored", "runtime.cpu_devices=2", "train.batch_size=8",
     )  # fmt: skip
-    assert single.returncode == 0, single.stderr
-    assert mirrored.returncode == 0, mirrored.stderr
+    # Two replicas, each summing two micro-batches of 4 (tfhf.train_step): the same 16 examples a step.
+    accumulated = tfhf_process(
+        recipe, tmp_path / "accumulated", *common,
+        "runtime.strategy=mirrored", "runtime.cpu_devices=2", "train.batch_size=4", "train.gradient_accumulation_steps=2",
+    )  # fmt: skip
+    for ran in (single, mirrored, accumulated):
+        assert ran.returncode == 0, ran.stderr
     assert "mirrored strategy, 2 replica(s)" in mirrored.stdout
     single_losses, mirrored_losses = epoch_losses(tmp_path / "single"), epoch_losses(tmp_path / "mirrored")
     assert len(single_losses) == 2
     assert mirrored_losses == pytest.approx(single_losses, rel=LOSS_TOLERANCE)
+    assert epoch_losses(tmp_path / "accumulated") == pytest.approx(single_losses, rel=LOSS_TOLERANCE)
+    steps = [
+        json.loads((tmp_path / name / "metrics.json").read_text())["train"]["steps"]
+        for name in ("single", "accumulated")
+    ]
+    assert steps[0] == steps[1]  # optimizer steps of 16 examples each
     assert single_losses[1] < single_losses[0]  # it trained
 
 

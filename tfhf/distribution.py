@@ -36,13 +36,20 @@ class Plan:
         return self.worker_index == 0
 
     def global_batch(self, train):
-        """The examples of one step over all replicas, from a recipe's Train; a bad split of it is refused."""
+        """The examples of one optimizer step over all replicas and micro-batches, from a recipe's Train.
+
+        A global batch that does not split evenly into replicas x train.gradient_accumulation_steps is refused.
+        """
+        micro_batches = train.gradient_accumulation_steps
         if not train.global_batch_size:
-            return train.batch_size * self.replicas
-        if train.global_batch_size % self.replicas:
+            return train.batch_size * self.replicas * micro_batches
+        if train.global_batch_size % (self.replicas * micro_batches):
+            parts = f"{self.replicas} replicas ({self.strategy})"
+            if micro_batches > 1:
+                parts += f" x {micro_batches} micro-batches (train.gradient_accumulation_steps)"
             raise TfhfError(
-                f"train.global_batch_size={train.global_batch_size} cannot be split evenly between "
-                f"{self.replicas} replicas ({self.strategy}); use a multiple of {self.replicas}"
+                f"train.global_batch_size={train.global_batch_size} cannot be split evenly between {parts}; "
+                f"use a multiple of {self.replicas * micro_batches}"
             )
         return train.global_batch_size
 

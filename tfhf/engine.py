@@ -37,7 +37,15 @@ from tfhf.log_progress import LogProgress
 from tfhf.model_card import shown_name, write_model_card
 from tfhf.model_files import save_model_files
 from tfhf.preflight import run_preflight
-from tfhf.preparation import build, checked_task, compile_for_training, load_data, start_runtime, tokenize
+from tfhf.preparation import (
+    build,
+    checked_task,
+    compile_for_training,
+    install_train_step,
+    load_data,
+    start_runtime,
+    tokenize,
+)
 from tfhf.recipe import Recipe
 from tfhf.run_dir import write_json, write_jsonl
 from tfhf.run_metrics import RunMetrics
@@ -95,10 +103,12 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         model = build(recipe, task, tokenizer, log, new_tokenizer=not saved)
         if recipe.train.preflight:
             banner(log, "Preflight checks")
-            run_preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, batch_size)
-        steps_per_epoch = len(tokenized["train"]) // batch_size
+            micro_batch = batch_size // recipe.train.gradient_accumulation_steps  # what one forward pass takes
+            run_preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, micro_batch)
+        steps_per_epoch = len(tokenized["train"]) // batch_size  # optimizer steps
         total_steps = steps_per_epoch * recipe.train.epochs
         optimizer = compile_for_training(recipe, model, total_steps)
+        step_callbacks = install_train_step(recipe, task, model)
         state = trainable_state(model, optimizer)
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
     each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
@@ -150,7 +160,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     monitor = TrainingMonitor(
         run.progress, steps_per_epoch, run.save_checkpoint, run.store.latest, recipe.train.checkpoint_every, requests
     )
-    callbacks = [each_epoch, monitor] if each_epoch else [monitor]  # evaluate before the epoch's checkpoint
+    callbacks = [*step_callbacks, *([each_epoch] if each_epoch else []), monitor]  # evaluate before checkpointing
     callbacks.append(
         tf.keras.callbacks.TensorBoard(
             log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False, update_freq=logged_steps(steps_per_epoch)
@@ -301,6 +311,7 @@ def diagnose(recipe, log=print):
     with started.strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)
         banner(log, "Preflight checks")
+        micro_batch = started.batch_size // recipe.train.gradient_accumulation_steps
         return run_preflight(
-            recipe, task, model, tokenizer, tokenized["train"], started.buckets, log, False, started.batch_size
+            recipe, task, model, tokenizer, tokenized["train"], started.buckets, log, False, micro_batch
         )

@@ -11,7 +11,7 @@ checks, or times) exactly the batch the others would: the global batch is
 import time
 from dataclasses import dataclass, replace
 
-from tfhf import distribution, precision, runtime
+from tfhf import distribution, precision, runtime, train_step
 from tfhf.data import load_splits
 from tfhf.errors import TfhfError
 from tfhf.length_buckets import LengthBuckets
@@ -63,6 +63,8 @@ def checked_task(recipe, log):
     validated(recipe)  # a Recipe built in Python, not loaded from a file, is checked here
     log(summary(recipe))
     task.validate(recipe, log)
+    if recipe.train.label_smoothing and task.loss_kind == "model":
+        raise TfhfError(f"train.label_smoothing is not supported for {task.name}: set it to 0")
     if recipe.eval.best_metric and not recipe.eval.each_epoch:
         raise TfhfError("eval.best_metric needs eval.each_epoch=True: the best epoch is chosen from per-epoch scores")
     return task
@@ -196,3 +198,9 @@ def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
         optimizer=optimizer, steps_per_execution=steps_per_execution or recipe.train.steps_per_execution
     )
     return model.optimizer  # under mixed_float16, wrapped in a LossScaleOptimizer by compile
+
+
+def install_train_step(recipe, task, model):
+    """tfhf.train_step's step, when the recipe accumulates gradients or smooths labels; returns its callbacks."""
+    callback = train_step.install(model, recipe.train, task.loss_kind)
+    return [callback] if callback else []

@@ -205,6 +205,21 @@ class Train:
         "Clip the gradients to this global norm before each step; None: no clipping. Trainer: max_grad_norm.",
         within=POSITIVE,
     )
+    gradient_accumulation_steps: int = setting(
+        1,
+        "Micro-batches of train.batch_size per optimizer step: their gradients are summed (every scored label "
+        "weighed equally) and the optimizer steps once, so a step takes batch_size x replicas x this many "
+        "examples with one micro-batch's memory. Steps, schedules, checkpoints and resumes count optimizer "
+        "steps. Trainer: gradient_accumulation_steps.",
+        within=Range(1, 1024),
+    )
+    label_smoothing: float = setting(
+        0.0,
+        "Spread this share of each label's probability evenly over all classes (tokens), in the cross-entropy "
+        "of classification, NER, seq2seq and language models (-100 labels ignored); not for question "
+        "answering. Trainer: label_smoothing_factor.",
+        within=FRACTION,
+    )
     warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.", within=FRACTION)
     weight_decay: float = setting(
         0.01, "Decoupled weight decay (AdamW), not applied to LayerNorm and biases.", within=NON_NEGATIVE

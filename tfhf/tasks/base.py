@@ -48,6 +48,9 @@ class Task(ABC):
     """The pipeline cuts long inputs into windows itself, so predict does not refuse them."""
     usage_example = 'pipe("Hello, world.")'
     """A call of the task's pipeline `pipe` for the model card's snippet (it must run as written)."""
+    loss_kind = "tokens"
+    """How tfhf.train_step computes the loss (accumulation, smoothing): 'tokens' (one label per token, -100
+    ignored), 'next_tokens' (causal LM), 'sequence' (one label per example) or 'model' (its own loss)."""
 
     # ---- data --------------------------------------------------------------------------
     @abstractmethod

@@ -22,6 +22,7 @@ from tfhf.token_loss import summed_token_loss
 
 class CausalLMTask(Task):
     name = "text-generation"
+    loss_kind = "next_tokens"
     headline = "perplexity"
     model_class = TFAutoModelForCausalLM
     data_class = TextData

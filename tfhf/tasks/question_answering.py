@@ -22,6 +22,7 @@ WINDOW_COLUMNS = ("example_index", "offset_mapping", "start_positions", "end_pos
 
 class QuestionAnsweringTask(Task):
     name = "question-answering"
+    loss_kind = "model"
     headline = "f1"
     model_class = TFAutoModelForQuestionAnswering
     data_class = QuestionAnsweringData

@@ -22,6 +22,7 @@ from tfhf.tasks.base import Labels, Task, refuse_options
 
 class TextClassificationTask(Task):
     name = "text-classification"
+    loss_kind = "sequence"
     headline = "accuracy"
     model_class = TFAutoModelForSequenceClassification
     data_class = ClassificationData
