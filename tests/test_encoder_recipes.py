@@ -29,10 +29,13 @@ def test_classification_keeps_the_best_epoch_and_saves_label_names(tmp_path):
     result = run(recipe, out)
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
-    f1s = [epoch["f1"] for epoch in metrics["epochs"]]
+    f1s = [evaluation["f1"] for evaluation in metrics["evaluations"]]
     assert len(f1s) == 3 and len(set(f1s)) > 1, f1s  # epochs differ, so keeping the best one shows
-    assert metrics["best_epoch"] == f1s.index(max(f1s)) + 1
-    assert without_timings(metrics["after"]) == metrics["epochs"][metrics["best_epoch"] - 1]  # its weights were kept
+    best = metrics["evaluations"][f1s.index(max(f1s))]
+    steps_per_epoch = metrics["train"]["steps"] // 3
+    assert metrics["best_step"] == best["step"] == best["epoch"] * steps_per_epoch
+    kept = {key: value for key, value in best.items() if key not in ("step", "epoch")}
+    assert without_timings(metrics["after"]) == without_timings(kept)  # its weights were kept
     assert "data.max_length=32, split 'train': 50% " in result.output  # the lengths, measured before training
     cut = metrics["data"]["cut_by_length"]["data.max_length"]["train"]
     assert 0.05 < cut < 1  # 32 tokens is short for these messages: said, with the setting to raise
@@ -156,7 +159,7 @@ def test_bad_classification_input(tmp_path, bad_files):
     line = one_line_error(run(recipe, tmp_path / "e", "data.text_pair_column='text'"))
     assert "data.predict_texts: with data.text_pair_column, give (text, pair) tuples, not 'So happy today!'" in line
     line = one_line_error(run(recipe, tmp_path / "f", "eval.each_epoch=False"))
-    assert "eval.best_metric needs eval.each_epoch=True" in line
+    assert "eval.best_metric needs eval.each_epoch=True or eval.every_steps" in line
     empty = bad_files("empty", {"train": good, "validation": []})
     assert "validation" in one_line_error(run(recipe, tmp_path / "d", f"data.path={empty!r}"))
     assert not any((tmp_path / name).exists() for name in "abcdef")

@@ -130,3 +130,20 @@ def test_label_smoothing_changes_training_and_no_setting_keeps_transformers_step
     assert train_step.install(classifier(), Train(), "sequence") is None
     assert all(np.array_equal(a, b) for a, b in zip(plain, own_step_plain))
     assert max(np.abs(a - b).max() for a, b in zip(plain, smoothed)) > 1e-4
+
+
+def test_smoothing_question_answering_and_an_uneven_global_batch_are_refused_naming_the_setting():
+    from tfhf.distribution import Plan
+    from tfhf.errors import TfhfError
+    from tfhf.preparation import checked_task
+    from tfhf.recipe import Model, QuestionAnsweringData, Recipe
+
+    qa = Recipe(
+        task="question-answering", model=Model(), data=QuestionAnsweringData(), train=Train(label_smoothing=0.1)
+    )
+    with pytest.raises(TfhfError, match="train.label_smoothing is not supported for question-answering: set it to 0"):
+        checked_task(qa, log=lambda line: None)
+    assert Plan("mirrored", 2).global_batch(Train(batch_size=8, gradient_accumulation_steps=4)) == 64
+    assert Plan("mirrored", 2).global_batch(Train(global_batch_size=64, gradient_accumulation_steps=4)) == 64
+    with pytest.raises(TfhfError, match=r"between 2 replicas \(mirrored\) x 4 micro-batches .*; use a multiple of 8"):
+        Plan("mirrored", 2).global_batch(Train(global_batch_size=36, gradient_accumulation_steps=4))

@@ -17,7 +17,7 @@ import pytest
 from nbclient import NotebookClient
 
 from tests.helpers import hub_environment
-from tests.test_course_setups import SETUPS, SHRUNK
+from tests.test_course_setups import SETUPS, SHRUNK, assert_a_course_run
 
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
@@ -113,6 +113,7 @@ def test_the_tpu_notebook_falls_back_to_one_device_pushes_with_a_secret_token_an
     text = all_output(notebook)
     assert "No TPU is reachable here" in text and "falling back to runtime.strategy=default" in text
     assert "the run pushes to me/kde4-notebook" in text
+    assert_a_course_run(tmp_path / "runs" / "tpu", text, hub_folder)
     recipe = json.loads((tmp_path / "runs" / "tpu" / "recipe.json").read_text())
     assert recipe["runtime"]["strategy"] == "default" and recipe["hub"]["repo_id"] == "me/kde4-notebook"
     pushed = hub_folder / "models" / "me" / "kde4-notebook" / "main"
@@ -129,10 +130,11 @@ def test_the_tpu_notebook_falls_back_to_one_device_pushes_with_a_secret_token_an
 
 @pytest.mark.slow  # a whole run, or two, in a kernel
 def test_the_gpu_notebook_falls_back_to_the_cpu_and_scores_a_sentence_pair(local_hub, tmp_path, monkeypatch):
-    url, _ = local_hub
+    url, hub_folder = local_hub
     settings = [*SHRUNK, *SETUPS["text_classification_mrpc"][0]]
     notebook = execute("gpu", tmp_path, hub_environment(url, tmp_path / "hf"), monkeypatch, SETTINGS=settings)
     text = all_output(notebook)
+    assert_a_course_run(tmp_path / "runs" / "gpu", text, hub_folder)
     assert "No GPU here" in text and "runtime.precision=auto uses float32 here" in text
     metrics = json.loads((tmp_path / "runs" / "gpu" / "metrics.json").read_text())
     assert {"accuracy", "f1"} <= set(metrics["after"])

@@ -23,11 +23,13 @@ from tfhf.tasks import TASKS
 pytestmark = pytest.mark.slow  # builds a PyTorch environment the first time (about a minute from this disk)
 
 ROOT = Path(__file__).resolve().parents[1]
-# The torch CPU wheel on these machines' pip path, with transformers as tfhf pins it, and with
-# transformers 5 (no TensorFlow classes at all): what most of the Hub's users load models with.
+# The torch CPU wheel on these machines' pip path, installed once in a base environment both
+# others see through a .pth file; in them, transformers as tfhf pins it, and transformers 5 (no
+# TensorFlow classes at all): what most of the Hub's users load models with.
+TORCH = ["torch==2.13.0"]
 PYTORCH_ENVIRONMENTS = {
-    "transformers4": ["torch==2.13.0", "transformers==4.57.*", "tokenizers==0.22.*", "sentencepiece", "protobuf"],
-    "transformers5": ["torch==2.13.0", "transformers>=5,<6", "sentencepiece", "protobuf"],
+    "transformers4": ["transformers==4.57.*", "tokenizers==0.22.*", "sentencepiece", "protobuf"],
+    "transformers5": ["transformers>=5,<6", "sentencepiece", "protobuf"],
 }
 SIDE = Path(__file__).with_name("pytorch_side.py")
 
@@ -47,21 +49,35 @@ CASES = {  # name: (task, architecture, head)
 }
 
 
-@pytest.fixture(scope="session", params=list(PYTORCH_ENVIRONMENTS))
-def pytorch_python(request):
-    """The python of an environment with torch and transformers and no TensorFlow, built once and kept."""
-    folder = ROOT / f".venv-pytorch-{request.param}"
+def environment(folder, requirements, base=None):
+    """The python of a venv in `folder` holding `requirements` (and `base`'s packages), built once and kept."""
     python = folder / "bin" / "python"
     built_with = folder / "tfhf-requirements.txt"
-    wanted = "\n".join(PYTORCH_ENVIRONMENTS[request.param])
+    wanted = "\n".join([*requirements, str(base or "")])
     if not python.exists() or not built_with.exists() or built_with.read_text() != wanted:
         shutil.rmtree(folder, ignore_errors=True)
         subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-        install = [python, "-m", "pip", "install", "-q", *PYTORCH_ENVIRONMENTS[request.param]]
+        if base:
+            (site_packages(python) / "tfhf-pytorch-base.pth").write_text(str(site_packages(base)) + "\n")
+        install = [python, "-m", "pip", "install", "-q", *requirements]
         subprocess.run(install, check=True, timeout=1800)
         built_with.write_text(wanted)
-    probe = "import importlib.util; print(importlib.util.find_spec('tensorflow') is None)"
-    assert subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.strip() == "True"
+    return python
+
+
+def site_packages(python):
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return Path(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip())
+
+
+@pytest.fixture(scope="session", params=list(PYTORCH_ENVIRONMENTS))
+def pytorch_python(request):
+    """The python of an environment with torch and transformers and no TensorFlow."""
+    base = environment(ROOT / ".venv-pytorch-base", TORCH)
+    python = environment(ROOT / f".venv-pytorch-{request.param}", PYTORCH_ENVIRONMENTS[request.param], base)
+    probe = "import importlib.util, torch; print(importlib.util.find_spec('tensorflow') is None, torch.__version__)"
+    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert found[0] == "True" and found[1].startswith(TORCH[0].split("==")[1]), found
     return python
 
 

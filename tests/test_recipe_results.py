@@ -77,7 +77,7 @@ def run_default(tmp_path, name):
 def test_text_classification_default_reaches_accuracy_0_8(tmp_path):
     metrics = run_default(tmp_path, "text_classification.py")
     assert metrics["after"]["accuracy"] >= 0.8
-    assert metrics["after"]["f1"] == max(epoch["f1"] for epoch in metrics["epochs"])
+    assert metrics["after"]["f1"] == max(evaluation["f1"] for evaluation in metrics["evaluations"])
 
 
 @pytest.mark.slow

@@ -38,12 +38,12 @@ def start(recipe, out, *overrides):
     return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
 
 
-def wait_for_checkpoint(process, out, timeout=300):
-    """The step of the first checkpoint `process` completes (its `latest` file names it)."""
+def wait_for_checkpoint(process, out, timeout=300, at_least=1):
+    """The step of the first checkpoint at or past step `at_least` that `process` completes (`latest` names it)."""
     latest = Path(out) / "checkpoints" / "latest"
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        if latest.exists():
+        if latest.exists() and int(latest.read_text().split("-")[1]) >= at_least:
             return int(latest.read_text().split("-")[1])
         if process.poll() is not None:
             pytest.fail(f"the run ended before a checkpoint: {process.communicate()}")
@@ -65,16 +65,30 @@ def stop_at_first_checkpoint(recipe, out):
     assert process.returncode == 143
 
 
-def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path):
+# Everything a Trainer user turns on at once: micro-batches of 8 summed into steps of 16, clipping, cosine
+# decay, label smoothing (tfhf.train_step), evaluation every 10 steps and early stopping (tfhf.evaluations).
+EVERYTHING = (
+    "train.batch_size=8", "train.gradient_accumulation_steps=2", "train.max_grad_norm=0.5",
+    "train.lr_schedule='cosine'", "train.warmup_ratio=0.1", "train.label_smoothing=0.1",
+    "eval.every_steps=10", "eval.best_metric='accuracy'", "eval.patience=3",
+)  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("more", "kill_at"),
+    [((), 1), (EVERYTHING, 42)],  # 42: after 4 evaluations, one since the best, mid-way through the patience
+    ids=["plain", "accumulation-clipping-cosine-smoothing-early-stop"],
+)
+def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_run(tmp_path, more, kill_at):
     recipe = classification_recipe(tmp_path)
-    settings = ("train.checkpoint_every=7",)
+    settings = ("train.checkpoint_every=7", *more)
     whole = tmp_path / "whole"
     result = run(recipe, whole, *settings)
     assert result.exit_code == 0, result.output
 
     killed = tmp_path / "killed"
     process = start(recipe, killed, *settings)
-    wait_for_checkpoint(process, killed)
+    wait_for_checkpoint(process, killed, at_least=kill_at)
     process.send_signal(signal.SIGKILL)
     process.wait()
     assert not (killed / "metrics.json").exists()  # it died in training, before publishing anything
@@ -94,6 +108,13 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_
     whole_metrics, resumed_metrics = without_timings(metrics(whole)), without_timings(metrics(killed))
     assert resumed_metrics["after"] == whole_metrics["after"] and resumed_metrics["before"] == whole_metrics["before"]
     np.testing.assert_allclose(resumed_metrics["train"]["loss"], whole_metrics["train"]["loss"], atol=2e-4)
+    if more:  # the evaluations during training, the kept step and where training stopped, all the same
+        assert [without_timings(e) for e in resumed_metrics["evaluations"]] == [
+            without_timings(e) for e in whole_metrics["evaluations"]
+        ]
+        assert resumed_metrics["best_step"] == whole_metrics["best_step"]
+        assert resumed_metrics["train"]["steps"] == whole_metrics["train"]["steps"]
+        assert resumed_metrics["train"].get("stopped_early") == whole_metrics["train"].get("stopped_early")
 
 
 @pytest.mark.parametrize(("signum", "exit_code"), [(signal.SIGINT, 130), (signal.SIGTERM, 143)])

@@ -74,39 +74,3 @@ def test_binary_scores_are_those_of_class_1_and_many_classes_are_macro_averaged(
     assert many["precision"] == pytest.approx((0.5 + 0.5 + 0) / 3)
     assert many["recall"] == pytest.approx((0.5 + 1 + 0) / 3)
     assert many["f1"] == pytest.approx((0.5 + 2 / 3 + 0) / 3)
-
-
-def test_the_best_epochs_weights_are_restored_after_the_last_epoch():
-    import numpy as np
-    import tensorflow as tf
-
-    from tfhf.epoch_evaluation import EpochEvaluation
-
-    scripted = iter([0.5, 0.9, 0.7])  # epoch 2 is best, and not the last
-    seen_weights = []
-
-    def evaluate(phase):
-        seen_weights.append(model.get_weights())
-        return {"f1": next(scripted)}, []
-
-    model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])
-    model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
-    callback = EpochEvaluation(evaluate, best_metric="f1", log=lambda line: None)
-    model.fit(np.ones((8, 3)), np.zeros((8, 2)), epochs=3, verbose=0, callbacks=[callback])
-    callback.restore_best()
-    assert callback.best_epoch == 2 and [s["f1"] for s in callback.scores] == [0.5, 0.9, 0.7]
-    assert not np.allclose(seen_weights[1][0], seen_weights[2][0])  # training moved on after epoch 2
-    for restored, best in zip(model.get_weights(), seen_weights[1]):
-        np.testing.assert_array_equal(restored, best)
-
-
-def test_an_unknown_best_metric_names_the_metrics_there_are():
-    from tfhf.epoch_evaluation import EpochEvaluation
-
-    callback = EpochEvaluation(
-        lambda phase: ({"accuracy": 0.5, "f1": 0.4}, []), best_metric="f2", log=lambda line: None
-    )
-    with pytest.raises(
-        TfhfError, match=r"eval.best_metric='f2' is not a metric of this task \(metrics: accuracy, f1\)"
-    ):
-        callback.on_epoch_end(0)

@@ -29,8 +29,8 @@ from tfhf.baselines import verdict
 from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.data_fingerprint import data_fingerprints
 from tfhf.degenerate_outputs import degenerate_output_warnings
-from tfhf.epoch_evaluation import LOWER_IS_BETTER, EpochEvaluation
 from tfhf.errors import TfhfError
+from tfhf.evaluations import LOWER_IS_BETTER, Evaluations
 from tfhf.hub_push import HubPushCallback, HubPusher, hub_token
 from tfhf.log_format import banner, describe_metrics
 from tfhf.log_progress import LogProgress
@@ -111,7 +111,12 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         step_callbacks = install_train_step(recipe, task, model)
         state = trainable_state(model, optimizer)
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
-    each_epoch = EpochEvaluation(evaluate, recipe.eval.best_metric, log) if recipe.eval.each_epoch else None
+    settings = recipe.eval
+    evaluations = None
+    if settings.each_epoch or settings.every_steps:
+        evaluations = Evaluations(
+            evaluate, settings.each_epoch, settings.every_steps, settings.best_metric, settings.patience, log
+        )
     run_dir.claim(output_dir, task.name)
     run = TrainingRun(
         task=task,
@@ -121,7 +126,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         state=state,
         store=CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints, log=log),
         metrics=RunMetrics(task=task.name),
-        each_epoch=each_epoch,
+        evaluations=evaluations,
         card_name=recipe.hub.repo_id or output_dir.name,
     )
 
@@ -130,8 +135,8 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         run.showcase_before = saved.get("showcase_before", [])
         latest, checkpoint_state, best_weights = run.store.restore_newest(state)
         run.progress = Progress(**checkpoint_state["progress"])
-        if each_epoch:
-            each_epoch.load_state(checkpoint_state["each_epoch"], best_weights)
+        if evaluations:
+            evaluations.load_state(checkpoint_state["evaluations"], best_weights)
         epoch, step = divmod(run.progress.global_step, steps_per_epoch)
         banner(log, f"Resuming from {latest}")
         log(f"step {run.progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
@@ -158,9 +163,15 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
 
     banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
     monitor = TrainingMonitor(
-        run.progress, steps_per_epoch, run.save_checkpoint, run.store.latest, recipe.train.checkpoint_every, requests
+        run.progress,
+        steps_per_epoch,
+        run.save_checkpoint,
+        run.store.latest,
+        recipe.train.checkpoint_every,
+        requests,
+        evaluations,
     )
-    callbacks = [*step_callbacks, *([each_epoch] if each_epoch else []), monitor]  # evaluate before checkpointing
+    callbacks = [*step_callbacks, monitor]
     callbacks.append(
         tf.keras.callbacks.TensorBoard(
             log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False, update_freq=logged_steps(steps_per_epoch)
@@ -189,22 +200,26 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         )
     requests.training = False
     seconds = max(run.progress.seconds, 1e-9)
-    samples = total_steps * batch_size
+    steps = run.progress.global_step  # fewer than total_steps after an early stop
+    samples = steps * batch_size
     metrics = run.metrics
     metrics.train = {
         "seconds": round(seconds, 2),
         "samples_per_second": round(samples / seconds, 1),  # training steps only
         "eval_and_checkpoint_seconds": round(run.progress.paused_seconds, 2),
-        "steps": total_steps,
+        "steps": steps,
         "loss": [round(loss, 4) for loss in run.progress.epoch_losses],
     }
     log(
         f"{samples} samples in {seconds:.1f} s of training steps ({samples / seconds:.1f} samples/s, first-step "
         f"tracing included); evaluations and checkpoints during training took {run.progress.paused_seconds:.1f} s more"
     )
-    if each_epoch:
-        each_epoch.restore_best()
-        metrics.epochs, metrics.best_epoch = each_epoch.scores, each_epoch.best_epoch
+    if run.progress.stopped_early:
+        metrics.train["stopped_early"] = True
+    if evaluations:
+        evaluations.restore_best(model)
+        metrics.evaluations = evaluations.scores
+        metrics.best_step = evaluations.best["step"] if evaluations.best else None
 
     banner(log, "Evaluation after training")
     metrics.after, predictions = evaluate("after")
@@ -219,9 +234,9 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     if against_baselines:
         log(against_baselines)
     predictions += task.showcase(model, tokenizer, recipe, phase="after", before=run.showcase_before)
-    evaluations = [(0, metrics.before)] if metrics.before else []
-    evaluations += [((index + 1) * steps_per_epoch, scores) for index, scores in enumerate(metrics.epochs)]
-    write_scores(checkpoints / TENSORBOARD_LOGS, [*evaluations, (total_steps, metrics.after)])
+    scored = [(0, metrics.before)] if metrics.before else []
+    scored += [(scores["step"], scores) for scores in metrics.evaluations]
+    write_scores(checkpoints / TENSORBOARD_LOGS, [*scored, (steps, metrics.after)])
 
     banner(log, f"Saving to {output_dir}")
     with run_dir.staged_directory(output_dir, task.name) as staging:
@@ -256,7 +271,7 @@ class TrainingRun:
     """Everything training changes (tfhf.checkpoints.trainable_state)."""
     store: CheckpointStore
     metrics: RunMetrics
-    each_epoch: EpochEvaluation | None
+    evaluations: Evaluations | None
     card_name: str
     progress: Progress = field(default_factory=Progress)
     showcase_before: list = field(default_factory=list)
@@ -265,17 +280,17 @@ class TrainingRun:
         """A checkpoint of training as it stands now (called by tfhf.training.TrainingMonitor)."""
         checkpoint_state = {"progress": self.progress.to_dict()}
         best_weights = None
-        if self.each_epoch:
-            checkpoint_state["each_epoch"] = self.each_epoch.state()
-            best_weights = self.each_epoch.best_weights
+        if self.evaluations:
+            checkpoint_state["evaluations"] = self.evaluations.state()
+            best_weights = self.evaluations.best_weights
         return self.store.save(self.progress.global_step, self.state, checkpoint_state, best_weights)
 
     def save_snapshot(self, folder):
         """Model, tokenizer and model card as they are now: what a push during training sends."""
         save_model_files(self.model, self.tokenizer, self.task, self.recipe, folder)
         scores = replace(self.metrics, train={"loss": self.progress.epoch_losses})
-        if self.each_epoch:
-            scores.epochs = self.each_epoch.scores
+        if self.evaluations:
+            scores.evaluations = self.evaluations.scores
         write_model_card(folder, self.recipe.to_dict(), scores.to_dict(), self.task, self.card_name)
 
 

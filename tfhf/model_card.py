@@ -128,7 +128,7 @@ print({call})
 
 
 def draw_curves(path, metrics, headline):
-    """Training loss per epoch; with per-epoch scores, `headline` per epoch beside it, the kept epoch marked."""
+    """Training loss per epoch; with evaluations during training, `headline` per step beside it, the kept one marked."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
@@ -136,16 +136,16 @@ def draw_curves(path, metrics, headline):
 
     losses = metrics["train"]["loss"]
     epochs = list(range(1, len(losses) + 1))
-    scores = [epoch.get(headline) for epoch in metrics.get("epochs", [])]
-    figure, axes = plt.subplots(1, 2 if any(s is not None for s in scores) else 1, figsize=(9, 3.5), squeeze=False)
+    evaluations = [scores for scores in metrics.get("evaluations", []) if scores.get(headline) is not None]
+    figure, axes = plt.subplots(1, 2 if evaluations else 1, figsize=(9, 3.5), squeeze=False)
     axes[0][0].plot(epochs, losses, marker="o")
     axes[0][0].set(title="training loss", xlabel="epoch", ylabel="loss")
-    if axes.shape[1] == 2:
-        axes[0][1].plot(range(1, len(scores) + 1), scores, marker="o", color="tab:green")
-        axes[0][1].set(title=f"validation {headline}", xlabel="epoch", ylabel=headline)
-        if metrics.get("best_epoch"):
-            for axis in axes[0]:
-                axis.axvline(metrics["best_epoch"], color="tab:red", linestyle="--", label="kept epoch")
+    if evaluations:
+        steps = [scores["step"] for scores in evaluations]
+        axes[0][1].plot(steps, [scores[headline] for scores in evaluations], marker="o", color="tab:green")
+        axes[0][1].set(title=f"validation {headline}", xlabel="optimizer step", ylabel=headline)
+        if metrics.get("best_step"):
+            axes[0][1].axvline(metrics["best_step"], color="tab:red", linestyle="--", label="kept weights")
             axes[0][1].legend()
     figure.tight_layout()
     figure.savefig(path, dpi=80)

@@ -65,8 +65,13 @@ def checked_task(recipe, log):
     task.validate(recipe, log)
     if recipe.train.label_smoothing and task.loss_kind == "model":
         raise TfhfError(f"train.label_smoothing is not supported for {task.name}: set it to 0")
-    if recipe.eval.best_metric and not recipe.eval.each_epoch:
-        raise TfhfError("eval.best_metric needs eval.each_epoch=True: the best epoch is chosen from per-epoch scores")
+    if recipe.eval.best_metric and not (recipe.eval.each_epoch or recipe.eval.every_steps):
+        raise TfhfError(
+            "eval.best_metric needs eval.each_epoch=True or eval.every_steps: the best weights are chosen from "
+            "the evaluations during training"
+        )
+    if recipe.eval.patience and not recipe.eval.best_metric:
+        raise TfhfError("eval.patience needs eval.best_metric: early stopping waits for that metric to improve")
     return task
 
 

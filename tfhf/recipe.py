@@ -260,11 +260,24 @@ class Eval:
 
     batch_size: int = setting(64, "Examples per evaluation batch.", within=Range(1, 65_536))
     before_training: bool = setting(True, "Also evaluate the untrained model, to show what training changed.")
-    each_epoch: bool = setting(False, "Also evaluate after every epoch; the scores are saved per epoch.")
+    each_epoch: bool = setting(False, "Also evaluate after every epoch; the scores are saved per evaluation.")
+    every_steps: int = setting(
+        0,
+        "Also evaluate every this many optimizer steps, within epochs too (0: never). Trainer: "
+        "eval_strategy='steps' with eval_steps.",
+        within=NON_NEGATIVE,
+    )
     best_metric: str | None = setting(
         None,
-        "With each_epoch: keep the weights of the epoch with the best value of this metric (e.g. 'f1'; "
-        "lowest for 'loss' and 'perplexity'), as the course's load_best_model_at_end; None keeps the last.",
+        "With each_epoch or every_steps: keep the weights of the evaluation with the best value of this metric "
+        "(e.g. 'f1'; lowest for 'loss' and 'perplexity'), as the course's load_best_model_at_end; None keeps the "
+        "last. Trainer: metric_for_best_model.",
+    )
+    patience: int = setting(
+        0,
+        "With best_metric: stop training after this many evaluations in a row without a better value, keeping "
+        "the best weights (0: never stop early). Trainer: EarlyStoppingCallback(early_stopping_patience).",
+        within=NON_NEGATIVE,
     )
 
 

@@ -18,13 +18,13 @@ class RunMetrics:
     before: dict | None = None
     """Validation scores of the model before training (eval.before_training)."""
     after: dict | None = None
-    """Validation scores after training (of the kept epoch's weights, with eval.best_metric)."""
+    """Validation scores after training (of the kept weights, with eval.best_metric)."""
     train: dict | None = None
-    """seconds, samples_per_second, steps and the loss of each epoch."""
-    epochs: list = field(default_factory=list)
-    """Validation scores after each epoch (eval.each_epoch)."""
-    best_epoch: int | None = None
-    """The epoch whose weights were kept (eval.best_metric)."""
+    """seconds, samples_per_second, steps and the loss of each epoch; stopped_early after eval.patience ran out."""
+    evaluations: list = field(default_factory=list)
+    """Validation scores during training (eval.each_epoch, eval.every_steps), each with its "step" and "epoch"."""
+    best_step: int | None = None
+    """The optimizer step whose weights were kept (eval.best_metric)."""
 
     def to_dict(self):
         """The JSON form: unset parts left out."""

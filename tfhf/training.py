@@ -11,7 +11,8 @@ from the checkpoint (tfhf.checkpoints).
 
 Between steps, `TrainingMonitor` counts steps, watches the loss (the first NaN or Inf
 stops the run and names the last good checkpoint), honours a stop request from a signal,
-and saves checkpoints every `checkpoint_every` steps and at each epoch's end.
+evaluates when an evaluation is due (tfhf.evaluations; one may stop training early), and
+then saves checkpoints every `checkpoint_every` steps and at each epoch's end.
 """
 
 import math
@@ -37,6 +38,7 @@ class Progress:
     epoch_loss_steps: int = 0
     seconds: float = 0.0  # time spent in training steps, over all processes of this run
     paused_seconds: float = 0.0  # time fit spent evaluating and saving checkpoints instead, not in `seconds`
+    stopped_early: bool = False  # eval.patience ran out: no more steps, even in a resumed run
 
     def to_dict(self):
         return asdict(self)
@@ -123,9 +125,9 @@ def reached_multiple(previous_step, step, every):
 
 
 class TrainingMonitor(tf.keras.callbacks.Callback):
-    """Counts steps, stops on a non-finite loss or a signal, and saves checkpoints."""
+    """Counts steps, stops on a non-finite loss or a signal, evaluates when due, and saves checkpoints."""
 
-    def __init__(self, progress, steps_per_epoch, save, latest, checkpoint_every, stop_requests):
+    def __init__(self, progress, steps_per_epoch, save, latest, checkpoint_every, stop_requests, evaluations=None):
         super().__init__()
         self.progress = progress
         self.steps_per_epoch = steps_per_epoch
@@ -133,7 +135,9 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         self.latest = latest  # latest() -> the newest checkpoint folder, or None
         self.checkpoint_every = checkpoint_every
         self.stop_requests = stop_requests
+        self.evaluations = evaluations  # tfhf.evaluations.Evaluations, or None
         self._segment = (0.0, 0)  # (mean loss, steps) of this fit call so far
+        self._last_call_began = 0  # the global step before Keras's latest call (train.steps_per_execution)
 
     def on_train_begin(self, logs=None):
         self._started = self._batch_ended = time.perf_counter()
@@ -156,7 +160,12 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
             raise NonFiniteLoss(self._describe_bad_loss(loss, previous_step + 1))
         if self.stop_requests.requested is not None:
             self._stop_now()
-        at_epoch_end = progress.global_step % self.steps_per_epoch == 0  # saved by on_epoch_end, after evaluation
+        self._last_call_began = previous_step
+        at_epoch_end = progress.global_step % self.steps_per_epoch == 0  # evaluated and saved by on_epoch_end
+        evaluations = self.evaluations
+        due = evaluations and reached_multiple(previous_step, progress.global_step, evaluations.every_steps)
+        if due and not at_epoch_end:
+            self._pause(time.perf_counter(), self._evaluate)
         if reached_multiple(previous_step, progress.global_step, self.checkpoint_every) and not at_epoch_end:
             self._pause(time.perf_counter(), self._save)
         self._batch_ended = time.perf_counter()
@@ -167,10 +176,22 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         progress.epoch_losses.append(total / steps)
         progress.epoch_loss_sum, progress.epoch_loss_steps = 0.0, 0
         self._segment = (0.0, 0)
-        # since the last step: the epoch's evaluation (a callback before this one), then its checkpoint
+        evaluations, step = self.evaluations, progress.global_step
+        if evaluations and step % self.steps_per_epoch == 0:  # not an epoch cut short by an early stop
+            due = evaluations.each_epoch or reached_multiple(self._last_call_began, step, evaluations.every_steps)
+            if due:
+                self._pause(self._batch_ended, self._evaluate)
+                self._batch_ended = time.perf_counter()
         self._pause(self._batch_ended, self._save)
         if self.stop_requests.requested is not None:  # the signal came during the epoch-end evaluation
             raise Interrupted(self.stop_requests.requested, self.latest(), progress.global_step)
+
+    def _evaluate(self):
+        """One evaluation of the weights as they are now; an early stop ends this fit and the run's training."""
+        step = self.progress.global_step
+        if self.evaluations.run(self.model, step, epoch=(step - 1) // self.steps_per_epoch + 1):
+            self.progress.stopped_early = True
+            self.model.stop_training = True
 
     def _pause(self, since, work):
         """Runs `work` and leaves the time from `since` to its end out of the training time."""
@@ -242,7 +263,7 @@ def fit_epochs(
 ):
     """Runs `fit` for every epoch not yet finished, starting at `progress.global_step` (arguments: epoch_batches)."""
     steps_per_epoch = len(train_split) // batch_size
-    while progress.global_step < epochs * steps_per_epoch:
+    while progress.global_step < epochs * steps_per_epoch and not progress.stopped_early:
         epoch, first_step = divmod(progress.global_step, steps_per_epoch)
         started = time.perf_counter()
         batches = epoch_batches(
