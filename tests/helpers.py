@@ -168,11 +168,11 @@ def weights(run_dir):
     arrays = {}
     with h5py.File(Path(run_dir) / "tf_model.h5") as f:
         f.visititems(lambda name, item: arrays.update({name: item[()]}) if isinstance(item, h5py.Dataset) else None)
-    return {re.sub(r"(classification)_\d+/", r"\1/", name): array for name, array in arrays.items()}
+    return {re.sub(r"(classification|_model)_\d+/", r"\1/", name): array for name, array in arrays.items()}
 
 
-def tokenized_cache_file(recipe_file, *overrides):
-    """The datasets cache file the training split of `recipe_file` (with `overrides`) is tokenized into."""
+def tokenized_splits(recipe_file, *overrides):
+    """{split: datasets.Dataset} of `recipe_file` (with `overrides`), tokenized as a run tokenizes them."""
     from tfhf import preparation
     from tfhf.recipe_loading import apply_overrides, load_recipe
 
@@ -180,7 +180,12 @@ def tokenized_cache_file(recipe_file, *overrides):
     task = preparation.task_for(recipe)
     recipe, raw = preparation.load_data(recipe, task, log=lambda _: None)
     _, tokenized, _ = preparation.tokenize(recipe, task, raw, log=lambda _: None)
-    return tokenized["train"].cache_files[0]["filename"]
+    return tokenized
+
+
+def tokenized_cache_file(recipe_file, *overrides):
+    """The datasets cache file the training split of `recipe_file` (with `overrides`) is tokenized into."""
+    return tokenized_splits(recipe_file, *overrides)["train"].cache_files[0]["filename"]
 
 
 def assert_predict_reproduces_predictions(run_dir, count=8):

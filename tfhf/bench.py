@@ -38,6 +38,7 @@ from tfhf.bench_metric_loop import (
     measure_at_batch_sizes,
     measure_metric_loop,
 )
+from tfhf.errors import TfhfError
 from tfhf.length_buckets import LABEL_PAD, padded_token_counts
 from tfhf.log_format import banner
 from tfhf.training import epoch_batches
@@ -61,6 +62,10 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     eval.batch_size values to time the metric loop at, beside the recipe's.
     """
     task = preparation.checked_task(recipe, log)
+    if getattr(recipe.data, "streaming", False):  # it compares whole epochs of two in-memory pipelines
+        raise TfhfError(
+            "tfhf bench times in-memory training splits: run it with --set data.streaming=False --set train.max_steps=0"
+        )
     planned = distribution.plan(recipe.runtime)
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = preparation.load_data(recipe, task, log)

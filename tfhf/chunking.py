@@ -12,3 +12,19 @@ def group_texts(batch, block_size):
     return {
         key: [values[i : i + block_size] for i in range(0, total, block_size)] for key, values in concatenated.items()
     }
+
+
+def map_batches(split, function, desc, num_proc=None, remove_columns=()):
+    """`split.map(function, batched=True)`: for a Dataset with a progress line and `num_proc` processes; for a
+    streamed IterableDataset (tfhf.streaming) lazily, as it is read."""
+    from datasets import IterableDataset
+
+    if isinstance(split, IterableDataset):
+        return split.map(function, batched=True, remove_columns=list(remove_columns) or None)
+    return split.map(function, batched=True, remove_columns=list(remove_columns) or None, desc=desc, num_proc=num_proc)
+
+
+def is_stream(split):
+    from datasets import IterableDataset
+
+    return isinstance(split, IterableDataset)

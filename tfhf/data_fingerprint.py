@@ -11,9 +11,16 @@ import json
 BATCH_ROWS = 4096
 
 
-def data_fingerprints(splits, columns):
-    """{split name: hex digest} of `columns` of each split of `splits` (a DatasetDict)."""
-    return {name: split_fingerprint(split, columns) for name, split in splits.items()}
+def data_fingerprints(splits, columns, data=None):
+    """{split name: hex digest} of `columns` of each split of `splits`; a streamed split (tfhf.streaming) by its
+    file's size and time, or its first rows."""
+    from tfhf.chunking import is_stream
+    from tfhf.streaming import stream_fingerprint
+
+    return {
+        name: stream_fingerprint(data, split) if is_stream(split) else split_fingerprint(split, columns)
+        for name, split in splits.items()
+    }
 
 
 def split_fingerprint(split, columns):

@@ -50,6 +50,7 @@ from tfhf.recipe import Recipe
 from tfhf.run_dir import write_json, write_jsonl
 from tfhf.run_metrics import RunMetrics
 from tfhf.signals import stop_requests
+from tfhf.streaming import TokenBlocks
 from tfhf.tasks.base import Task
 from tfhf.tensorboard_scores import logged_steps, write_scores
 from tfhf.training import Progress, TrainingMonitor, fit_epochs
@@ -90,7 +91,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
-    fingerprints = data_fingerprints(raw, task.columns(recipe.data))
+    fingerprints = data_fingerprints(raw, task.columns(recipe.data), recipe.data)
     saved = resume.saved_run(output_dir, recipe_dict, fingerprints, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
     tokenizer, tokenized, lengths_cut = tokenize(
@@ -105,8 +106,10 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             banner(log, "Preflight checks")
             micro_batch = batch_size // recipe.train.gradient_accumulation_steps  # what one forward pass takes
             run_preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, micro_batch)
-        steps_per_epoch = len(tokenized["train"]) // batch_size  # optimizer steps
-        total_steps = steps_per_epoch * recipe.train.epochs
+        streamed = isinstance(tokenized["train"], TokenBlocks)
+        steps_per_epoch = recipe.train.max_steps if streamed else len(tokenized["train"]) // batch_size  # optimizer
+        epochs = 1 if streamed else recipe.train.epochs  # a stream's one "epoch" is train.max_steps steps
+        total_steps = steps_per_epoch * epochs
         optimizer = compile_for_training(recipe, model, total_steps)
         step_callbacks = install_train_step(recipe, task, model)
         state = trainable_state(model, optimizer)
@@ -142,7 +145,8 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         log(f"step {run.progress.global_step} of {total_steps}: epoch {epoch + 1}, step {step} of {steps_per_epoch}")
     else:
         run.metrics.data = {
-            "source": shown_name(data.path), "config": data.name, "train_examples": len(raw["train"]),
+            "source": shown_name(data.path), "config": data.name,
+            "train_examples": "streamed" if streamed else len(raw["train"]),
             "validation_examples": len(raw["validation"]), "validation": raw["validation"].info.description,
             "cut_by_length": lengths_cut,
         }  # fmt: skip
@@ -161,7 +165,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             checkpoints, recipe_dict, fingerprints, run.metrics.to_dict(), run.showcase_before, tokenizer
         )
 
-    banner(log, f"Training: {recipe.train.epochs} epoch(s) of {steps_per_epoch} steps")
+    banner(log, f"Training: {epochs} epoch(s) of {steps_per_epoch} steps")
     monitor = TrainingMonitor(
         run.progress,
         steps_per_epoch,
@@ -190,7 +194,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             tokenized["train"],
             task.collator(tokenizer, model, data),
             batch_size,
-            recipe.train.epochs,
+            epochs,
             recipe.train.seed,
             callbacks=callbacks,
             progress=run.progress,

@@ -176,10 +176,9 @@ def described_data(data, sizes):
     if data.get("name"):
         source += f" (config `{data['name']}`)"
     if sizes:
-        source += (
-            f": {sizes['train_examples']:,} training examples, scored on {sizes['validation_examples']:,} "
-            f"examples {sizes['validation']}"
-        )
+        trained = sizes["train_examples"]
+        trained = f"{trained:,} training examples" if isinstance(trained, int) else "the training split streamed"
+        source += f": {trained}, scored on {sizes['validation_examples']:,} examples {sizes['validation']}"
         cuts = [
             f"{setting}={data.get(setting.removeprefix('data.'))} cut {shares['train']:.1%} of the training examples"
             for setting, shares in (sizes.get("cut_by_length") or {}).items()

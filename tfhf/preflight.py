@@ -8,6 +8,7 @@ import numpy as np
 
 from tfhf import doctor
 from tfhf.errors import TfhfError
+from tfhf.streaming import TokenBlocks, stream_batches
 from tfhf.training import epoch_batches
 
 
@@ -16,18 +17,17 @@ def run_preflight(recipe, task, model, tokenizer, train_split, buckets, log, sto
 
     With `stop_on_failure`, a failed check stops the run with a one-line error.
     """
-    batches = epoch_batches(
-        model,
-        train_split,
-        task.collator(tokenizer, model, recipe.data),
-        batch_size,
-        recipe.train.seed,
-        epoch=0,
-        first_step=0,
-        buckets=buckets,
-    )
+    collate = task.collator(tokenizer, model, recipe.data)
+    if isinstance(train_split, TokenBlocks):  # data.streaming: the stream's first batch
+        batches = stream_batches(train_split, collate, batch_size, first_step=0, steps=1)
+        columns = ()
+    else:
+        batches = epoch_batches(
+            model, train_split, collate, batch_size, recipe.train.seed, epoch=0, first_step=0, buckets=buckets
+        )
+        columns = train_split.column_names
     features, labels_in_y = doctor.first_batch(batches)
-    label_column = next((key for key in doctor.LABEL_KEYS if key in train_split.column_names), None)
+    label_column = next((key for key in doctor.LABEL_KEYS if key in columns), None)
     label_values = None
     if label_column:
         label_values = np.concatenate([np.ravel(value) for value in train_split[:2000][label_column]])

@@ -11,7 +11,7 @@ checks, or times) exactly the batch the others would: the global batch is
 import time
 from dataclasses import dataclass, replace
 
-from tfhf import distribution, precision, runtime, train_step
+from tfhf import distribution, precision, runtime, streaming, train_step
 from tfhf.data import load_splits
 from tfhf.errors import TfhfError
 from tfhf.length_buckets import LengthBuckets
@@ -43,12 +43,15 @@ def start_runtime(recipe, planned, train_split, tokenizer, threads, log):
     A batch that cannot fit is refused before the strategy starts when the replica count
     is known already (a TPU's is known only once it is connected).
     """
-    if planned.replicas:
+    streamed = isinstance(train_split, streaming.TokenBlocks)  # of unknown length, without buckets
+    if planned.replicas and not streamed:
         check_batch_fits(train_split, planned.global_batch(recipe.train), recipe.train)
     banner(log, "Runtime")
     strategy, planned, policy = runtime.start(recipe.runtime, planned)
     log(runtime.describe(planned, policy, threads))
     batch_size = planned.global_batch(recipe.train)
+    if streamed:
+        return StartedRuntime(strategy, planned, batch_size, None)
     check_batch_fits(train_split, batch_size, recipe.train)
     buckets = length_buckets(recipe, train_split, tokenizer, log, static=planned.strategy == "tpu")
     return StartedRuntime(strategy, planned, batch_size, buckets)
@@ -70,6 +73,18 @@ def checked_task(recipe, log):
             "eval.best_metric needs eval.each_epoch=True or eval.every_steps: the best weights are chosen from "
             "the evaluations during training"
         )
+    streaming = getattr(recipe.data, "streaming", False)
+    if streaming != bool(recipe.train.max_steps):
+        raise TfhfError(
+            "data.streaming=True needs train.max_steps (a stream's length is unknown)"
+            if streaming
+            else "train.max_steps is for data.streaming=True; without it, set train.epochs"
+        )
+    if streaming and (recipe.train.length_buckets or recipe.runtime.strategy in ("tpu", "multiworker")):
+        raise TfhfError(
+            "data.streaming runs on one machine, without length buckets (its blocks are all data.block_size "
+            "long): set train.length_buckets=0 and runtime.strategy to auto, default or mirrored"
+        )
     if recipe.eval.patience and not recipe.eval.best_metric:
         raise TfhfError("eval.patience needs eval.best_metric: early stopping waits for that metric to improve")
     return task
@@ -90,6 +105,10 @@ def task_for(recipe):
 def load_data(recipe, task, log):
     """(recipe resolved against the data, e.g. with its label names; the raw splits)."""
     banner(log, "Data")
+    if getattr(recipe.data, "streaming", False):
+        raw = streaming.load_stream(recipe.data, log)
+        log(f"{len(raw['validation'])} validation examples from {recipe.data.path}")
+        return recipe, raw
     raw = load_splits(
         recipe.data,
         task.columns(recipe.data),
@@ -107,13 +126,21 @@ def tokenize(recipe, task, raw, log, saved_tokenizer=None):
     `saved_tokenizer` is the folder of an interrupted run's tokenizer.
     """
     banner(log, "Tokenizer")
+    streamed = getattr(recipe.data, "streaming", False)
     if saved_tokenizer:
         tokenizer = load_tokenizer(str(saved_tokenizer))
         log(f"{type(tokenizer).__name__} of the interrupted run, from {saved_tokenizer}")
     else:
-        tokenizer = make_tokenizer(recipe, task, raw["train"], log)
-    lengths = report_lengths(task.length_limits(recipe.data), raw, tokenizer, log)
-    tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in raw.items()}
+        corpus = streaming.tokenizer_rows(raw["train"], recipe.data) if streamed else raw["train"]
+        tokenizer = make_tokenizer(recipe, task, corpus, log)
+    in_memory = {name: split for name, split in raw.items() if not (streamed and name == "train")}
+    lengths = report_lengths(task.length_limits(recipe.data), in_memory, tokenizer, log)
+    tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in in_memory.items()}
+    if streamed:
+        tokenized["train"] = streaming.TokenBlocks(
+            raw["train"], lambda rows: task.preprocess(rows, tokenizer, recipe.data), recipe.train.seed,
+            recipe.train.max_steps,
+        )  # fmt: skip
     return tokenizer, tokenized, lengths
 
 

@@ -74,6 +74,12 @@ class Data:
     )
     max_train_samples: int | None = setting(None, "Use at most this many training examples.", within=AT_LEAST_ONE)
     max_eval_samples: int | None = setting(None, "Evaluate on at most this many examples.", within=AT_LEAST_ONE)
+    num_proc: int = setting(
+        1,
+        "Processes that tokenize the splits (datasets.map's num_proc); the result, and its cache for the next "
+        "run, is the same for any value. The course scripts' preprocessing_num_workers.",
+        within=Range(1, 256),
+    )
 
 
 @dataclass(frozen=True)
@@ -104,6 +110,13 @@ class TextData(Data):
         "Tokens per training example: the texts are concatenated and cut into blocks.",
         within=AT_LEAST_ONE,
         positions=True,
+    )
+    streaming: bool = setting(
+        False,
+        "Stream the training split (a datasets IterableDataset) instead of loading it: rows are read, shuffled "
+        "in a 10,000-row buffer, tokenized and cut into blocks while training runs, so the corpus never has to "
+        "fit in memory. Needs train.max_steps. The validation split, or else the stream's first "
+        "data.max_eval_samples rows (1,000 by default, held out), is read into memory. docs/recipes.md.",
     )
 
 
@@ -219,6 +232,12 @@ class Train:
         "of classification, NER, seq2seq and language models (-100 labels ignored); not for question "
         "answering. Trainer: label_smoothing_factor.",
         within=FRACTION,
+    )
+    max_steps: int = setting(
+        0,
+        "With data.streaming (whose length is unknown): train this many optimizer steps, passing over the "
+        "stream again if it runs out (train.epochs is then not used). 0: not streaming. Trainer: max_steps.",
+        within=NON_NEGATIVE,
     )
     warmup_ratio: float = setting(0.0, "Share of all steps spent warming the learning rate up from 0.", within=FRACTION)
     weight_decay: float = setting(

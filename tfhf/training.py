@@ -26,6 +26,7 @@ import tensorflow as tf
 from tfhf.errors import TfhfError
 from tfhf.signals import Interrupted
 from tfhf.static_batches import static_batches
+from tfhf.streaming import TokenBlocks, stream_batches
 
 
 @dataclass
@@ -261,14 +262,22 @@ def fit_epochs(
     buckets=None,
     static_shapes=False,
 ):
-    """Runs `fit` for every epoch not yet finished, starting at `progress.global_step` (arguments: epoch_batches)."""
-    steps_per_epoch = len(train_split) // batch_size
+    """Runs `fit` for every epoch not yet finished, starting at `progress.global_step` (arguments: epoch_batches).
+
+    A streamed training split (tfhf.streaming.TokenBlocks) is one epoch of its train.max_steps steps.
+    """
+    streamed = isinstance(train_split, TokenBlocks)
+    steps_per_epoch = train_split.max_steps if streamed else len(train_split) // batch_size
     while progress.global_step < epochs * steps_per_epoch and not progress.stopped_early:
         epoch, first_step = divmod(progress.global_step, steps_per_epoch)
         started = time.perf_counter()
-        batches = epoch_batches(
-            model, train_split, collate, batch_size, seed, epoch, first_step, buckets, static_shapes
-        )
+        if streamed:
+            batches = stream_batches(train_split, ContentSeededCollator(collate, seed), batch_size, first_step,
+                                     steps_per_epoch)  # fmt: skip
+        else:
+            batches = epoch_batches(
+                model, train_split, collate, batch_size, seed, epoch, first_step, buckets, static_shapes
+            )
         progress.seconds += time.perf_counter() - started  # TPUs compute the epoch's batches here: training's time
         # epochs=the run's total, so Keras's log says "Epoch 2/4"; OneEpoch ends this fit after its epoch
         model.fit(batches, epochs=epochs, initial_epoch=epoch, callbacks=[*callbacks, OneEpoch()], verbose=verbose)

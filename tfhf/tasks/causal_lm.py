@@ -9,12 +9,13 @@ generation path after training.
 from transformers import DataCollatorForLanguageModeling, TFAutoModelForCausalLM
 
 from tfhf.baselines import unigram_perplexity
-from tfhf.chunking import group_texts
+from tfhf.chunking import group_texts, is_stream, map_batches
 from tfhf.errors import TfhfError
 from tfhf.generation import XlaGenerator, bucket_lengths
 from tfhf.metrics import perplexity
 from tfhf.model_outputs import eval_batches
 from tfhf.recipe import TextData
+from tfhf.streaming import training_token_ids
 from tfhf.tasks.base import Labels, Task
 from tfhf.tasks.generated_text import generation_defaults, predict_generated, record_generation_settings
 from tfhf.token_loss import summed_token_loss
@@ -56,8 +57,11 @@ class CausalLMTask(Task):
             ids = tokenizer(batch[data.text_column], add_special_tokens=False)["input_ids"]
             return {"input_ids": [row + [tokenizer.eos_token_id] for row in ids]}
 
-        tokens = split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
-        blocks = tokens.map(lambda batch: group_texts(batch, data.block_size), batched=True, desc="grouping")
+        columns = split.column_names or [data.text_column]  # a stream's are those tfhf.streaming kept
+        tokens = map_batches(split, tokenize, "tokenizing", data.num_proc, remove_columns=columns)
+        blocks = map_batches(tokens, lambda batch: group_texts(batch, data.block_size), "grouping")
+        if is_stream(blocks):  # a stream's length is unknown until read (tfhf.streaming)
+            return blocks
         if len(blocks) == 0:
             total = sum(len(ids) for ids in tokens["input_ids"])
             raise TfhfError(
@@ -71,7 +75,7 @@ class CausalLMTask(Task):
     def baseline_scores(self, raw, tokenized, data, tokenizer):
         # each block's first token is no prediction: the model is scored on the ones after it
         scored = [ids[1:] for ids in tokenized["validation"]["input_ids"]]
-        value = unigram_perplexity(tokenized["train"]["input_ids"], scored, len(tokenizer))
+        value = unigram_perplexity(training_token_ids(tokenized["train"]), scored, len(tokenizer))
         return [{"name": "unigram", "perplexity": value}] if value else []
 
     def evaluator(self, model, tokenizer, recipe, raw_validation, tokenized_validation):
@@ -119,7 +123,10 @@ def _kept(split, data):
     """The examples that contain one of `data.keywords` (all when there are none)."""
     if not data.keywords:
         return split
-    kept = split.filter(lambda row: any(k in row[data.text_column] for k in data.keywords), desc="keyword filter")
+    keep = lambda row: any(k in row[data.text_column] for k in data.keywords)
+    if is_stream(split):
+        return split.filter(keep)
+    kept = split.filter(keep, desc="keyword filter")
     if len(kept) == 0:
         raise TfhfError(f"no example in {data.path} contains any of the keywords {list(data.keywords)}")
     return kept

@@ -11,12 +11,13 @@ import tensorflow as tf
 from transformers import DataCollatorForLanguageModeling, DefaultDataCollator, TFAutoModelForMaskedLM
 
 from tfhf.baselines import unigram_perplexity
-from tfhf.chunking import group_texts
+from tfhf.chunking import group_texts, is_stream, map_batches
 from tfhf.errors import TfhfError
 from tfhf.masking import WholeWordMaskCollator
 from tfhf.metrics import perplexity
 from tfhf.model_outputs import eval_batches
 from tfhf.recipe import MaskedLMData
+from tfhf.streaming import training_token_ids
 from tfhf.tasks.base import Labels, Task, refuse_options
 from tfhf.token_loss import summed_token_loss
 
@@ -53,8 +54,11 @@ class MaskedLMTask(Task):
             ]
             return encoded
 
-        tokens = split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
-        chunks = tokens.map(lambda batch: group_texts(batch, data.block_size), batched=True, desc="chunking")
+        columns = split.column_names or [data.text_column]  # a stream's are those tfhf.streaming kept
+        tokens = map_batches(split, tokenize, "tokenizing", data.num_proc, remove_columns=columns)
+        chunks = map_batches(tokens, lambda batch: group_texts(batch, data.block_size), "chunking")
+        if is_stream(chunks):  # a stream's length is unknown until read (tfhf.streaming)
+            return chunks
         if len(chunks) == 0:
             raise TfhfError(f"the corpus in {data.path} is shorter than one chunk (data.block_size={data.block_size})")
         return chunks
@@ -69,7 +73,7 @@ class MaskedLMTask(Task):
 
     def baseline_scores(self, raw, tokenized, data, tokenizer):
         # over every non-special token: the masked ones are a random sample of them
-        ids = tokenized["train"]["input_ids"], tokenized["validation"]["input_ids"]
+        ids = training_token_ids(tokenized["train"]), tokenized["validation"]["input_ids"]
         value = unigram_perplexity(*ids, len(tokenizer), ignored=tokenizer.all_special_ids)
         return [{"name": "unigram", "perplexity": value}] if value else []
 

@@ -90,7 +90,14 @@ class QuestionAnsweringTask(Task):
             features["example_index"] = [indices[i] for i in features["example_index"]]
             return features
 
-        return split.map(tokenize, batched=True, with_indices=True, remove_columns=split.column_names, desc="windowing")
+        return split.map(
+            tokenize,
+            batched=True,
+            with_indices=True,
+            remove_columns=split.column_names,
+            desc="windowing",
+            num_proc=data.num_proc,
+        )
 
     def collator(self, tokenizer, model, data):
         return DataCollatorWithPadding(tokenizer, return_tensors="np")

@@ -106,7 +106,9 @@ class Seq2SeqTask(Task):
             features["labels"] = targets["input_ids"]
             return features
 
-        return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+        return split.map(
+            tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing", num_proc=data.num_proc
+        )
 
     def length_limits(self, data):
         def sources(tokenizer, rows):

@@ -65,7 +65,9 @@ class TextClassificationTask(Task):
             features["labels"] = [to_id(value, data.label_names) for value in batch[data.label_column]]
             return features
 
-        return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+        return split.map(
+            tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing", num_proc=data.num_proc
+        )
 
     def length_limits(self, data):
         def texts(tokenizer, rows):

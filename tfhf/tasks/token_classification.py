@@ -65,7 +65,9 @@ class TokenClassificationTask(Task):
                 features["word_ids"].append([-1 if word is None else word for word in word_ids])
             return features
 
-        return split.map(tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing")
+        return split.map(
+            tokenize, batched=True, remove_columns=split.column_names, desc="tokenizing", num_proc=data.num_proc
+        )
 
     def length_limits(self, data):
         def sentences(tokenizer, rows):
