@@ -1,7 +1,7 @@
 """The Colab notebooks (notebooks/) run top to bottom here, on CPU, shrunk through their parameters cell.
 
 Each is executed by nbclient in a real IPython kernel, as Colab would run it: the install
-cell reinstalls this checkout, the device cells find no TPU or GPU and fall back to one
+cell runs pip on this checkout (a dry run), the device cells find no TPU or GPU and fall back to one
 device (saying so), the runs download from the loopback Hub (tools/local_hub.py) and the TPU
 notebook pushes back to it with a token that must never appear in an output. The notebooks
 are committed without outputs, which is checked too.
@@ -22,8 +22,9 @@ from tests.test_course_setups import SETUPS, SHRUNK, assert_a_course_run
 ROOT = Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
 TOKEN = "hf_notebookSECRETtoken0123456789"
-# The install cell reinstalls this checkout as it is (its requirements are already here).
-INSTALL_HERE = {"CHECKOUT": str(ROOT), "PIP_OPTIONS": "-q --no-deps --no-build-isolation"}
+# The install cell resolves and builds this checkout as pip would install it, with --dry-run: the
+# environment running the tests already has tfhf, and must not be re-pointed at another folder.
+INSTALL_HERE = {"CHECKOUT": str(ROOT), "PIP_OPTIONS": "-q --dry-run --no-deps --no-build-isolation"}
 
 
 def code_cells(notebook):
