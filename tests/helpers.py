@@ -179,7 +179,7 @@ def tokenized_splits(recipe_file, *overrides):
     recipe = apply_overrides(load_recipe(recipe_file), overrides)
     task = preparation.task_for(recipe)
     recipe, raw = preparation.load_data(recipe, task, log=lambda _: None)
-    _, tokenized, _ = preparation.tokenize(recipe, task, raw, log=lambda _: None)
+    _, _, tokenized, _ = preparation.tokenize(recipe, task, raw, log=lambda _: None)
     return tokenized
 
 

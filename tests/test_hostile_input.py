@@ -420,3 +420,13 @@ def test_a_mistyped_data_path_is_refused_with_the_closest_name_before_tensorflow
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=False)
     assert ran.stderr == f"tfhf: error: data file not found: {typo} (data.path); did you mean {pairs_file}?\n"
     assert ran.stdout.split() == ["exit", "2", "False"]
+
+
+def test_a_bare_file_name_one_letter_off_is_a_typo_of_the_file_here_not_a_hub_id(tmp_path, pairs_file):
+    recipe = recipe_file(tmp_path)
+    code = f"import sys\nfrom tfhf.cli import main\nsys.argv = ['tfhf', 'run', {str(recipe)!r}, '--set', 'data.path=pairs.jsnl']\nmain()"
+    ran = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=False, cwd=pairs_file.parent
+    )
+    assert ran.stderr == "tfhf: error: data file not found: pairs.jsnl (data.path); did you mean pairs.jsonl?\n"
+    assert ran.returncode == 2

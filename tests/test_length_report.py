@@ -32,7 +32,7 @@ def test_the_share_cut_and_the_quantiles_are_logged_with_a_warning_naming_the_se
     assert lines[0] == "data.max_length=10, split 'train': 50% 4, 90% 20, 99% 20, max 20 tokens; 20.0% cut"
     assert (
         lines[1]
-        == "warning: data.max_length=10 cuts 20.0% of split 'train' (95% fit in 20 tokens): raise data.max_length"
+        == "warning: data.max_length=10 cuts 20.0% of split 'train' (95% fit in 20 tokens): raise data.max_length, or set it to 'auto'"
     )
     assert lines[2].endswith("max 11 tokens; 1.0% cut") and len(lines) == 3  # 1% is under the warning's 5%
 

@@ -25,7 +25,7 @@ def tpu_pipeline(recipe_file, length_buckets, static_shapes=True):
     task = preparation.checked_task(recipe, quiet)
     runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = preparation.load_data(recipe, task, quiet)
-    tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, quiet)
+    _, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, quiet)
     buckets = preparation.length_buckets(recipe, tokenized["train"], tokenizer, quiet, static=True)
     model = preparation.build(recipe, task, tokenizer, quiet, new_tokenizer=True)
     collate = task.collator(tokenizer, model, recipe.data)

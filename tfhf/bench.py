@@ -69,7 +69,7 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     planned = distribution.plan(recipe.runtime)
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = preparation.load_data(recipe, task, log)
-    tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, log)
+    recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, log)
     train = tokenized["train"]
     if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
         recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))

@@ -27,12 +27,16 @@ def check_local_path(path_text):
     importing TensorFlow.
     """
     path = Path(path_text).expanduser()
-    looks_local = path_text.startswith((".", "/", "~")) or data_suffix(path) in KNOWN_SUFFIXES
-    if not looks_local or path.exists():
+    if path.exists():
         return
     parent = path.parent if path.parent.is_dir() else None
     names = sorted(entry.name for entry in parent.iterdir()) if parent else []
-    close = difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
+    looks_local = path_text.startswith((".", "/", "~")) or data_suffix(path) in KNOWN_SUFFIXES
+    # a name with a suffix that nearly matches a file here is a typo of it, not a Hub id ('pairs.jsnl')
+    nearly = difflib.get_close_matches(path.name, names, n=1, cutoff=0.85) if "." in path.name else []
+    if not (looks_local or nearly):
+        return
+    close = nearly or difflib.get_close_matches(path.name, names, n=1, cutoff=0.6)
     hint = f"; did you mean {parent / close[0]}?" if close else ""
     raise TfhfError(f"data file not found: {path_text} (data.path){hint}")
 

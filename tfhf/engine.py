@@ -94,7 +94,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
     fingerprints = data_fingerprints(raw, task.columns(recipe.data), recipe.data)
     saved = resume.saved_run(output_dir, recipe_dict, fingerprints, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
-    tokenizer, tokenized, lengths_cut = tokenize(
+    recipe, tokenizer, tokenized, lengths_cut = tokenize(
         recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None
     )
     data = recipe.data
@@ -325,7 +325,7 @@ def diagnose(recipe, log=print):
     planned = distribution.plan(recipe.runtime)
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
-    tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
+    recipe, tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
     started = start_runtime(recipe, planned, tokenized["train"], tokenizer, threads, log)
     with started.strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=True)

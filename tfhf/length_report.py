@@ -33,9 +33,7 @@ def report_lengths(limits, splits, tokenizer, log):
         for name, split in splits.items():
             if not len(split):
                 continue
-            step = max(len(split) // SAMPLE_ROWS, 1)
-            rows = split.select(range(0, len(split), step)[:SAMPLE_ROWS])[:]
-            lengths = np.array([len(ids) for ids in limit.encode(tokenizer, rows)])
+            lengths, step = sampled_lengths(limit, split, tokenizer)
             share = float(np.mean(lengths > limit.limit))
             shares.setdefault(limit.setting, {})[name] = round(share, 4)
             quantiles = ", ".join(f"{q:.0%} {int(np.quantile(lengths, q))}" for q in QUANTILES)
@@ -48,6 +46,13 @@ def report_lengths(limits, splits, tokenizer, log):
                 fitting = int(np.quantile(lengths, 0.95))
                 log(
                     f"warning: {limit.setting}={limit.limit} cuts {share:.1%} of split {name!r} (95% fit in "
-                    f"{fitting} tokens): raise {limit.setting}"
+                    f"{fitting} tokens): raise {limit.setting}, or set it to 'auto'"
                 )
     return shares
+
+
+def sampled_lengths(limit, split, tokenizer):
+    """(untruncated token lengths of up to SAMPLE_ROWS rows spread evenly over `split`, the step between them)."""
+    step = max(len(split) // SAMPLE_ROWS, 1)
+    rows = split.select(range(0, len(split), step)[:SAMPLE_ROWS])[:]
+    return np.array([len(ids) for ids in limit.encode(tokenizer, rows)]), step

@@ -12,6 +12,7 @@ import time
 from dataclasses import dataclass, replace
 
 from tfhf import distribution, precision, runtime, streaming, train_step
+from tfhf.auto_lengths import resolve_auto_lengths
 from tfhf.data import load_splits
 from tfhf.errors import TfhfError
 from tfhf.length_buckets import LengthBuckets
@@ -121,7 +122,7 @@ def load_data(recipe, task, log):
 
 
 def tokenize(recipe, task, raw, log, saved_tokenizer=None):
-    """(tokenizer, {split: features}, {length setting: {split: share cut}}).
+    """(recipe with its 'auto' lengths measured, tokenizer, {split: features}, {length setting: {split: share cut}}).
 
     `saved_tokenizer` is the folder of an interrupted run's tokenizer.
     """
@@ -134,6 +135,7 @@ def tokenize(recipe, task, raw, log, saved_tokenizer=None):
         corpus = streaming.tokenizer_rows(raw["train"], recipe.data) if streamed else raw["train"]
         tokenizer = make_tokenizer(recipe, task, corpus, log)
     in_memory = {name: split for name, split in raw.items() if not (streamed and name == "train")}
+    recipe = resolve_auto_lengths(recipe, task, raw["train"], tokenizer, log)
     lengths = report_lengths(task.length_limits(recipe.data), in_memory, tokenizer, log)
     tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in in_memory.items()}
     if streamed:
@@ -141,7 +143,7 @@ def tokenize(recipe, task, raw, log, saved_tokenizer=None):
             raw["train"], lambda rows: task.preprocess(rows, tokenizer, recipe.data), recipe.train.seed,
             recipe.train.max_steps,
         )  # fmt: skip
-    return tokenizer, tokenized, lengths
+    return recipe, tokenizer, tokenized, lengths
 
 
 def make_tokenizer(recipe, task, train_split, log):

@@ -49,6 +49,13 @@ class Model:
     )
 
 
+AUTO_LENGTH = (
+    " 'auto': the 99th percentile of the training split's token lengths, rounded up to a multiple of 8 and "
+    "capped at the model's positions, measured before training (docs/recipes.md); a --set of data.path without "
+    "a length setting makes the recipe's lengths 'auto', sized for its own sample as they are."
+)
+
+
 @dataclass(frozen=True)
 class Data:
     """Where the examples come from and how many to use."""
@@ -91,11 +98,11 @@ class Seq2SeqData(Data):
     )
     target_column: str = setting("target", "Column holding the reference output text.")
     source_prefix: str = setting("", "Text put before every source, e.g. 'summarize: ' for T5 models.")
-    max_source_length: int = setting(
-        128, "Source texts are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True
+    max_source_length: int | str = setting(
+        128, "Source texts are truncated to this many tokens." + AUTO_LENGTH, within=AT_LEAST_ONE, positions=True
     )
-    max_target_length: int = setting(
-        128, "Target texts are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True
+    max_target_length: int | str = setting(
+        128, "Target texts are truncated to this many tokens." + AUTO_LENGTH, within=AT_LEAST_ONE, positions=True
     )
 
 
@@ -142,7 +149,9 @@ class LabelledData(Data):
         "Label names in id order; () takes them from the dataset's ClassLabel feature, or else the "
         "distinct string labels of the training split, sorted.",
     )
-    max_length: int = setting(128, "Inputs are truncated to this many tokens.", within=AT_LEAST_ONE, positions=True)
+    max_length: int | str = setting(
+        128, "Inputs are truncated to this many tokens." + AUTO_LENGTH, within=AT_LEAST_ONE, positions=True
+    )
     predict_texts: tuple = setting(
         (),
         "Texts to predict after training; the predictions are saved with the run. Dropped when --set changes "

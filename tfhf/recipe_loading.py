@@ -19,6 +19,8 @@ from tfhf.errors import TfhfError
 from tfhf.recipe import PART_CLASSES, Recipe, part_names
 
 DEMO_INPUTS = ("data.predict_texts", "data.predict_questions")
+# Token lengths a recipe sizes for its own sample; on other data they are measured instead (tfhf.auto_lengths).
+SAMPLE_SIZED_LENGTHS = ("data.max_length", "data.max_source_length", "data.max_target_length")
 
 
 def load_recipe(path):
@@ -102,10 +104,13 @@ def apply_overrides(recipe, overrides):
             raise TfhfError(f"unknown recipe key {key!r}{hint}")
         owner, f = keys[key]
         changes[key] = _check_value(key, value, typing.get_type_hints(owner)[f.name], f)
-    if "data.path" in changes:  # the recipe's example inputs are about its own data, not the user's
+    if "data.path" in changes:  # the recipe's example inputs and lengths are about its own data, not the user's
         for key in DEMO_INPUTS:
             if key in keys and key not in changes:
                 changes[key] = ()
+        for key in SAMPLE_SIZED_LENGTHS:
+            if key in keys and key not in changes and _takes_auto(*keys[key]):  # not QA's window length
+                changes[key] = "auto"
     parts = {name: getattr(recipe, name) for name in part_names(recipe)}
     task = recipe.task
     for key, value in changes.items():
@@ -115,6 +120,11 @@ def apply_overrides(recipe, overrides):
         part_name, field_name = key.split(".", 1)
         parts[part_name] = dataclasses.replace(parts[part_name], **{field_name: value})
     return validated(Recipe(task=task, **parts))
+
+
+def _takes_auto(owner, f):
+    """Whether the length field `f` of `owner` may be 'auto' (its type admits a string)."""
+    return str in typing.get_args(typing.get_type_hints(owner)[f.name])
 
 
 def _parse_literal(text):
@@ -136,6 +146,10 @@ def _check_value(key, value, annotation, f, where=""):
         if type(None) in types:
             return None
         raise TfhfError(f"{where}{key} cannot be None")
+    if f.metadata.get("positions") and str in types and isinstance(value, str):  # a length: a number or 'auto'
+        if value != "auto":
+            raise TfhfError(f"{where}{key} expects a number of tokens or 'auto'; got {value!r}")
+        return value
     for expected in types:
         converted = _convert(value, expected)
         if converted is not _MISMATCH:

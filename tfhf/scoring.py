@@ -66,7 +66,7 @@ def score(recipe, model_path, split, output_dir, log=print):
         run_dir.check_output_dir(output_dir, EVAL_MARKER_TASK)
         runtime.configure(recipe.runtime, recipe.train.seed)
         recipe, raw = load_data(recipe, task, log)
-        tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
+        recipe, tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
         strategy, _, _ = runtime.start(recipe.runtime, distribution.plan(recipe.runtime))
         with strategy.scope():
             model = build(recipe, task, tokenizer, log, new_tokenizer=False)

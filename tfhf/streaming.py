@@ -26,6 +26,7 @@ import tensorflow as tf
 from tfhf.data import FILE_FORMATS
 from tfhf.data_files import data_suffix
 from tfhf.errors import TfhfError
+from tfhf.hub_errors import hub_failure
 
 SHUFFLE_BUFFER_ROWS = 10_000
 TOKENIZER_ROWS = 20_000  # a tokenizer trained from the data learns from the stream's first rows
@@ -79,6 +80,11 @@ def _open(data, split, missing_ok=False):
         if missing_ok and "split" in str(error).lower():
             return None
         raise TfhfError(f"cannot stream split {split!r} of {data.path}: {str(error).splitlines()[0]}") from None
+    except Exception as error:
+        failure = hub_failure(error, "dataset", data.path)
+        if failure:
+            raise TfhfError(failure) from None
+        raise
 
 
 def _no_split(data, split):

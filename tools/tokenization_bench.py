@@ -41,7 +41,7 @@ def child(data_path, tokenizer, num_proc):
     task = preparation.task_for(recipe)
     recipe, raw = preparation.load_data(recipe, task, log=lambda _: None)
     started = time.perf_counter()
-    _, tokenized, _ = preparation.tokenize(recipe, task, raw, log=lambda _: None)
+    _, _, tokenized, _ = preparation.tokenize(recipe, task, raw, log=lambda _: None)
     seconds = time.perf_counter() - started
     print(json.dumps({"seconds": round(seconds, 2), "rows": sum(len(split) for split in tokenized.values())}))
 
