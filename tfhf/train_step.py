@@ -46,6 +46,8 @@ def install(model, train, loss_kind):
 
 
 class AccumulatingStep:
+    """The replacement `train_step`: N micro-batches, one optimizer step, tfhf's cross-entropy."""
+
     def __init__(self, model, micro_batches, label_smoothing, loss_kind):
         self.model = model
         self.micro_batches = micro_batches
@@ -65,7 +67,8 @@ class AccumulatingStep:
         micro = {key: _split(value, n) for key, value in features.items()}
         local_count = self._scored(features)
         replica = tf.distribute.get_replica_context()
-        total_count = replica.all_reduce(tf.distribute.ReduceOp.SUM, local_count)
+        # a step whose labels are all -100 scores nothing: a zero gradient, not a division by zero
+        total_count = tf.maximum(replica.all_reduce(tf.distribute.ReduceOp.SUM, local_count), 1.0)
         variables = model.trainable_variables
         optimizer = model.optimizer
         scaled = isinstance(optimizer, tf_keras.mixed_precision.LossScaleOptimizer)
