@@ -96,18 +96,24 @@ def predict_json(model_dir, *args):
 TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
 
 
-def write_task_recipe(folder, task, data_class, data, eval_settings=None, epochs=2, learning_rate=1e-3):
-    """A tiny recipe file of an encoder task on a 16-wide DistilBERT: runs end to end in seconds."""
+def write_task_recipe(
+    folder, task, data_class, data, eval_settings=None, epochs=2, learning_rate=1e-3, config=TINY_DISTILBERT, train=None
+):
+    """A tiny recipe file of a task on a 16-wide model (a DistilBERT unless `config`): runs end to end in seconds.
+
+    `train`: Train settings instead of epochs, batch 16 and `learning_rate`.
+    """
     path = folder / "tiny.py"
+    train = train or {"epochs": epochs, "batch_size": 16, "learning_rate": learning_rate}
     path.write_text(
         textwrap.dedent(
             f"""
             from tfhf.recipe import Eval, Model, Recipe, Train, {data_class}
             recipe = Recipe(
                 task={task!r},
-                model=Model(config={TINY_DISTILBERT!r}, tokenizer_vocab_size=400),
+                model=Model(config={config!r}, tokenizer_vocab_size=400),
                 data={data_class}(**{data!r}),
-                train=Train(epochs={epochs}, batch_size=16, learning_rate={learning_rate}),
+                train=Train(**{train!r}),
                 eval=Eval(batch_size=16, **{eval_settings or {}!r}),
             )
             """

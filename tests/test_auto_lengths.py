@@ -23,9 +23,7 @@ def emotion(folder, config=TINY_DISTILBERT):
         "max_eval_samples": 32,
         "max_length": "auto",
     }
-    recipe = write_task_recipe(folder, "text-classification", "ClassificationData", data, epochs=1)
-    recipe.write_text(recipe.read_text().replace(repr(TINY_DISTILBERT), repr(config)))
-    return recipe
+    return write_task_recipe(folder, "text-classification", "ClassificationData", data, epochs=1, config=config)
 
 
 @pytest.mark.slow  # two whole (tiny) runs

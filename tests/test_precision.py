@@ -31,13 +31,19 @@ def test_auto_precision_picks_the_devices_fast_policy_and_a_set_one_wins(kind, p
     assert precision.resolve_precision("float32", kind) == "float32"
 
 
-def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(restore_policy):
-    assert precision.set_policy("mixed_float16", tf.distribute.get_strategy()) == "mixed_float16"
+def compiled_classifier(policy):
+    """A tiny DistilBERT classifier built and compiled under Keras policy `policy`, as a run compiles it."""
+    assert precision.set_policy(policy, tf.distribute.get_strategy()) == policy
     config = DistilBertConfig(vocab_size=50, dim=16, hidden_dim=32, n_layers=1, n_heads=2, num_labels=3)
     model = TFAutoModelForSequenceClassification.from_config(config)
     precision.adapt(model)
     recipe = Recipe(task="text-classification", model=Model(), data=TextData(), train=Train(learning_rate=1e-2))
     preparation.compile_for_training(recipe, model, total_steps=5)
+    return model
+
+
+def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(restore_policy):
+    model = compiled_classifier("mixed_float16")
     assert isinstance(model.optimizer, tf_keras.mixed_precision.LossScaleOptimizer)  # dynamic loss scaling
     assert not model.jit_compile  # the training step is not XLA-compiled (TPUStrategy compiles it on a TPU)
 
@@ -53,12 +59,7 @@ def test_mixed_float16_trains_with_a_loss_scaled_optimizer_and_a_float32_loss(re
 
 
 def test_mixed_bfloat16_the_tpus_policy_trains_with_float32_logits_and_no_loss_scaling(restore_policy):
-    assert precision.set_policy("mixed_bfloat16", tf.distribute.get_strategy()) == "mixed_bfloat16"
-    config = DistilBertConfig(vocab_size=50, dim=16, hidden_dim=32, n_layers=1, n_heads=2, num_labels=3)
-    model = TFAutoModelForSequenceClassification.from_config(config)
-    precision.adapt(model)
-    recipe = Recipe(task="text-classification", model=Model(), data=TextData(), train=Train(learning_rate=1e-2))
-    preparation.compile_for_training(recipe, model, total_steps=5)
+    model = compiled_classifier("mixed_bfloat16")
     assert not isinstance(model.optimizer, tf_keras.mixed_precision.LossScaleOptimizer)  # bfloat16's range needs none
     rng = np.random.default_rng(0)
     features = {"input_ids": rng.integers(1, 50, (8, 6)), "labels": rng.integers(0, 3, 8)}

@@ -6,12 +6,11 @@ import itertools
 import json
 import random
 import signal
-import textwrap
 
 import numpy as np
 import pytest
 
-from tests.helpers import TINY_DISTILBERT, TINY_GPT2, run, weights
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, run, weights, write_task_recipe
 from tests.test_resume import start, wait_for_checkpoint
 from tfhf import streaming
 from tfhf.preparation import make_tokenizer
@@ -50,23 +49,9 @@ def corpus(tmp_path):
 
 
 def streaming_recipe(folder, corpus, task="text-generation", data_class="TextData", config=TINY_GPT2, **data):
-    path = folder / "stream.py"
     settings = {"path": str(corpus), "streaming": True, "block_size": 32, "max_eval_samples": 40, **data}
-    path.write_text(
-        textwrap.dedent(
-            f"""
-            from tfhf.recipe import Eval, Model, Recipe, Train, {data_class}
-            recipe = Recipe(
-                task={task!r},
-                model=Model(config={config!r}, tokenizer_vocab_size=300),
-                data={data_class}(**{settings!r}),
-                train=Train(max_steps=40, batch_size=8, learning_rate=1e-3),
-                eval=Eval(batch_size=16),
-            )
-            """
-        )
-    )
-    return path
+    train = {"max_steps": 40, "batch_size": 8, "learning_rate": 1e-3}
+    return write_task_recipe(folder, task, data_class, settings, config=config, train=train)
 
 
 def test_the_stream_gives_the_same_blocks_from_any_start_and_passes_again_when_it_ends(corpus):
