@@ -1,6 +1,7 @@
 """Checkpoint store (atomic saves, pruning, restore), data order and resume decisions, without a full run."""
 
 import json
+import threading
 
 import numpy as np
 import pytest
@@ -30,15 +31,17 @@ def test_a_save_that_fails_midway_leaves_the_previous_checkpoint_latest_and_load
     store = CheckpointStore(tmp_path / "checkpoints")
     train_a_step(model)
     first = store.save(1, state, {"step": 1})
+    store.wait()
     saved_weights = model.get_weights()
     train_a_step(model)
 
     def disk_full(*args, **kwargs):
         raise OSError(28, "No space left on device")
 
-    monkeypatch.setattr(checkpoints_module.json, "dump", disk_full)  # after the variables, before state.json
+    monkeypatch.setattr(checkpoints_module, "sync_folder", disk_full)  # after the files are written, before the rename
+    store.save(2, state, {"step": 2})  # written in the background: its error comes with the next wait
     with pytest.raises(OSError, match="No space left"):
-        store.save(2, state, {"step": 2})
+        store.wait()
     monkeypatch.undo()
 
     assert (tmp_path / "checkpoints" / ".partial-ckpt-00000002").exists()  # the half-written save
@@ -53,6 +56,38 @@ def test_a_save_that_fails_midway_leaves_the_previous_checkpoint_latest_and_load
     assert int(fresh_optimizer.iterations) == 1  # the optimizer's state came back too
 
 
+def test_training_goes_on_while_a_save_is_written_and_the_save_holds_the_weights_it_began_with(tmp_path, monkeypatch):
+    model, optimizer = tiny_model()
+    state = trainable_state(model, optimizer)
+    store = CheckpointStore(tmp_path)
+    train_a_step(model)
+    first = store.save(1, state, {"step": 1})
+    store.wait()
+    train_a_step(model)
+    weights_at_save = model.get_weights()
+    written, release = threading.Event(), threading.Event()
+    real_sync_folder = checkpoints_module.sync_folder
+
+    def held_sync_folder(folder):  # holds the save between writing its files and publishing them
+        written.set()
+        release.wait(timeout=60)
+        real_sync_folder(folder)
+
+    monkeypatch.setattr(checkpoints_module, "sync_folder", held_sync_folder)
+    second = store.save(2, state, {"step": 2})
+    assert written.wait(timeout=60)
+    train_a_step(model)  # the weights move on while the save is unfinished
+    assert (tmp_path / "latest").read_text().strip() == first.name and not second.exists()  # a crash now keeps `first`
+    release.set()
+    assert store.latest() == second  # once the save in flight is complete
+    fresh_model, fresh_optimizer = tiny_model()
+    checkpoint_state, _ = CheckpointStore.restore(second, trainable_state(fresh_model, fresh_optimizer))
+    assert checkpoint_state == {"step": 2} and int(fresh_optimizer.iterations) == 2
+    for restored, saved, now in zip(fresh_model.get_weights(), weights_at_save, model.get_weights()):
+        np.testing.assert_array_equal(restored, saved)
+        assert not np.array_equal(restored, now)
+
+
 def test_only_the_newest_checkpoints_are_kept_and_best_weights_round_trip(tmp_path):
     model, optimizer = tiny_model()
     state = trainable_state(model, optimizer)
@@ -60,6 +95,7 @@ def test_only_the_newest_checkpoints_are_kept_and_best_weights_round_trip(tmp_pa
     best = [np.arange(3.0), np.eye(2)]
     for step in (5, 10, 15):
         store.save(step, state, {"step": step}, best_weights=best if step == 15 else None)
+    store.wait()
     assert sorted(path.name for path in tmp_path.glob("ckpt-*")) == ["ckpt-00000010", "ckpt-00000015"]
     assert store.latest().name == "ckpt-00000015"
     _, restored_best = CheckpointStore.restore(store.latest(), state)
@@ -118,9 +154,11 @@ def test_a_damaged_newest_checkpoint_falls_back_to_the_newest_complete_one(tmp_p
     store = CheckpointStore(folder, keep=3)
     train_a_step(model)
     older = store.save(1, state, {"step": 1})
+    store.wait()
     saved_weights = model.get_weights()
     train_a_step(model)
     newest = store.save(2, state, {"step": 2})
+    store.wait()
     if damage == "latest binary":
         (folder / "latest").write_bytes(b"\xff\xfe\x00garbage")
     elif damage == "latest a folder":

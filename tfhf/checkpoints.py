@@ -7,12 +7,21 @@ what it has measured so far). It is written aside as `.partial-ckpt-<step>`, flu
 disk, renamed into place, and only then named in the `latest` file (itself replaced in one
 rename). A crash at any point leaves the previous checkpoint complete and still `latest`;
 the leftovers of an interrupted save are removed when the store is next opened.
+
+Saving takes training's time only for a copy of the variables in memory: TensorFlow's
+async checkpointing (CheckpointOptions.experimental_enable_async_checkpoint) snapshots
+them and writes the files on its own thread, and a thread of ours then flushes, renames
+and prunes. One save is in flight at most: the next save, and `wait()` (called before the
+run reads its results or exits), wait for it and raise what went wrong in it. The snapshot
+costs one more copy of the variables in memory.
 """
 
+import functools
 import json
 import os
 import re
 import shutil
+import threading
 import time
 from pathlib import Path
 
@@ -40,16 +49,21 @@ def trainable_state(model, optimizer):
         optimizer.build(model.trainable_variables)
     else:
         optimizer._create_all_weights(model.trainable_variables)
-    return tf.train.Checkpoint(model=model, optimizer=optimizer, dropout=random_generators(model))
+    checkpoint = tf.train.Checkpoint(model=model, optimizer=optimizer, dropout=random_generators(model))
+    checkpoint.save_counter  # noqa: B018 - created now: an async write saves it, so every read must expect it
+    return checkpoint
 
 
 class CheckpointStore:
     """The checkpoints of one run: `folder/ckpt-<step>/`, and `folder/latest` naming the newest."""
 
-    def __init__(self, folder, keep=2, log=None):
+    def __init__(self, folder, keep=2, log=None, in_background=True):
         self.folder = Path(folder)
         self.keep = keep
         self.log = log
+        self.in_background = in_background
+        self._finishing = None  # the thread completing the save in flight
+        self._failure = None  # what went wrong in it, raised by the next wait()
         self.folder.mkdir(parents=True, exist_ok=True)
         for leftover in self.folder.glob(PARTIAL_PREFIX + "*"):  # an interrupted save's remains
             shutil.rmtree(leftover, ignore_errors=True) if leftover.is_dir() else leftover.unlink()
@@ -61,7 +75,9 @@ class CheckpointStore:
 
         When `latest` cannot be read or names an incomplete folder, the newest complete
         checkpoint is used instead, with a log line; a TfhfError only when there is none.
+        A save still in flight is waited for: it is the newest.
         """
+        self.wait()
         pointer = self.folder / LATEST
         if not pointer.exists() and not pointer.is_symlink():
             return None
@@ -107,19 +123,52 @@ class CheckpointStore:
         raise TfhfError(f"no checkpoint in {self.folder} can be restored; rerun with --restart")
 
     def save(self, step, trackable, state, best_weights=None):
-        """Writes checkpoint `step` and makes it the latest.
+        """Starts writing checkpoint `step`; it becomes the latest once complete. Returns its folder.
 
         It holds the TensorFlow objects of `trackable`, the JSON `state`, and, when given,
-        `best_weights` (the best epoch's weights so far, kept by tfhf.epoch_evaluation).
+        `best_weights` (the best evaluation's weights so far, kept by tfhf.evaluations).
+        Training may go on as soon as this returns: the variables are already copied.
         """
+        self.wait()
         started = time.perf_counter()
         final = self.folder / checkpoint_name(step)
         partial = self.folder / (PARTIAL_PREFIX + final.name)
         shutil.rmtree(partial, ignore_errors=True)
         partial.mkdir()
-        trackable.write(str(partial / "variables"))
+        options = tf.train.CheckpointOptions(experimental_enable_async_checkpoint=self.in_background)
+        trackable.write(str(partial / "variables"), options=options)
+        state_text = json.dumps(state, indent=2)  # as it is now: training goes on changing `state`'s objects
+        snapshot_seconds = time.perf_counter() - started
+        finish = functools.partial(self._finish, trackable, partial, final, state_text, best_weights, started)
+        if not self.in_background:
+            finish(snapshot_seconds)
+            return final
+        self._finishing = threading.Thread(target=self._record_failure, args=(finish, snapshot_seconds), daemon=True)
+        self._finishing.start()
+        return final
+
+    def wait(self):
+        """Returns once no save is in flight; raises the error of one that failed."""
+        if self._finishing is not None:
+            self._finishing.join()
+            self._finishing = None
+        failure, self._failure = self._failure, None
+        if failure is not None:
+            raise failure
+
+    def _record_failure(self, finish, snapshot_seconds):
+        try:
+            finish(snapshot_seconds)
+        except BaseException as error:  # noqa: BLE001 - handed to the training thread by wait()
+            self._failure = error
+
+    def _finish(self, trackable, partial, final, state_text, best_weights, started, snapshot_seconds):
+        """Completes a save once TensorFlow has written the variables: the rest of the files, flushed, renamed."""
+        trackable.sync()
+        if not (partial / "variables.index").is_file():  # TensorFlow keeps its thread's error for its next write
+            raise TfhfError(f"writing the variables of {final.name} into {partial} failed; nothing older was lost")
         with open(partial / "state.json", "w", encoding="utf-8") as f:
-            json.dump(state, f, indent=2)
+            f.write(state_text)
         if best_weights is not None:
             np.savez(partial / BEST_WEIGHTS, *best_weights)
         sync_folder(partial)
@@ -130,8 +179,12 @@ class CheckpointStore:
         self.prune()
         if self.log:
             size = sum(path.stat().st_size for path in final.rglob("*") if path.is_file())
-            self.log(f"saved checkpoint {final.name}: {size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s")
-        return final
+            where = (
+                f"training paused {snapshot_seconds:.1f} s for the copy" if self.in_background else "in the foreground"
+            )
+            self.log(
+                f"saved checkpoint {final.name}: {size / 1e6:.1f} MB in {time.perf_counter() - started:.1f} s ({where})"
+            )
 
     def prune(self):
         """Keeps the newest `keep` checkpoints (the latest always among them)."""

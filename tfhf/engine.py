@@ -188,20 +188,23 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         pusher = HubPusher(recipe.hub.repo_id, token, log, private=recipe.hub.private)
         callbacks.append(HubPushCallback(pusher, run.save_snapshot, run.progress, recipe.hub.every_steps))
     requests.training = True
-    with strategy.scope():  # the input pipelines too, as tf.distribute asks
-        fit_epochs(
-            model,
-            tokenized["train"],
-            task.collator(tokenizer, model, data),
-            batch_size,
-            epochs,
-            recipe.train.seed,
-            callbacks=callbacks,
-            progress=run.progress,
-            verbose=1 if sys.stdout.isatty() else 2,
-            buckets=buckets,
-            static_shapes=planned.strategy == "tpu",
-        )
+    try:
+        with strategy.scope():  # the input pipelines too, as tf.distribute asks
+            fit_epochs(
+                model,
+                tokenized["train"],
+                task.collator(tokenizer, model, data),
+                batch_size,
+                epochs,
+                recipe.train.seed,
+                callbacks=callbacks,
+                progress=run.progress,
+                verbose=1 if sys.stdout.isatty() else 2,
+                buckets=buckets,
+                static_shapes=planned.strategy == "tpu",
+            )
+    finally:
+        run.store.wait()  # the checkpoint still being written, also when training stopped
     requests.training = False
     seconds = max(run.progress.seconds, 1e-9)
     steps = run.progress.global_step  # fewer than total_steps after an early stop
