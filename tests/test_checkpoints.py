@@ -88,10 +88,11 @@ def test_training_goes_on_while_a_save_is_written_and_the_save_holds_the_weights
         assert not np.array_equal(restored, now)
 
 
-def test_only_the_newest_checkpoints_are_kept_and_best_weights_round_trip(tmp_path):
+@pytest.mark.parametrize("in_background", [True, False])
+def test_only_the_newest_checkpoints_are_kept_and_best_weights_round_trip(tmp_path, in_background):
     model, optimizer = tiny_model()
     state = trainable_state(model, optimizer)
-    store = CheckpointStore(tmp_path, keep=2)
+    store = CheckpointStore(tmp_path, keep=2, in_background=in_background)
     best = [np.arange(3.0), np.eye(2)]
     for step in (5, 10, 15):
         store.save(step, state, {"step": step}, best_weights=best if step == 15 else None)

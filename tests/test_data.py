@@ -103,6 +103,11 @@ def test_input_errors_name_the_problem(tmp_path):
     path = write(tmp_path / "pairs.csv", PAIRS)
     with pytest.raises(TfhfError, match=r"data file .*pairs.csv has no column 'de' \(columns: en, fr\)"):
         load_splits(Seq2SeqData(path=str(path), source_column="en", target_column="de"), ["en", "de"], seed=0)
+    with pytest.raises(
+        TfhfError,
+        match=r"has no column 'fr_' \(columns: en, fr\); set data.target_column to one of them; did you mean fr\?",
+    ):
+        load_splits(Seq2SeqData(path=str(path), source_column="en", target_column="fr_"), ["en", "fr_"], seed=0)
     (tmp_path / "empty").mkdir()
     write(tmp_path / "empty" / "train.csv", PAIRS)
     (tmp_path / "empty" / "validation.csv").write_text("en,fr\n")

@@ -10,7 +10,7 @@ from pathlib import Path
 import datasets
 
 from tfhf.data_files import check_local_path, check_text_file, data_suffix
-from tfhf.errors import TfhfError
+from tfhf.errors import TfhfError, did_you_mean
 from tfhf.hub_datasets import load_hub_dataset
 
 # file suffix -> (datasets builder, extra builder arguments); each may also be gzipped (train.jsonl.gz)
@@ -155,7 +155,7 @@ def _check_columns(split, columns, spec):
         if column not in split.column_names:
             raise TfhfError(
                 f"{_describe(spec)} has no column {column!r} (columns: {', '.join(split.column_names)}); "
-                f"set {_setting_of(spec, column)} to one of them"
+                f"set {_setting_of(spec, column)} to one of them{did_you_mean(column, split.column_names)}"
             )
 
 

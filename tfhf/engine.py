@@ -127,7 +127,9 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         model=model,
         tokenizer=tokenizer,
         state=state,
-        store=CheckpointStore(checkpoints, keep=recipe.train.keep_checkpoints, log=log),
+        store=CheckpointStore(
+            checkpoints, recipe.train.keep_checkpoints, log, in_background=recipe.train.checkpoint_in_background
+        ),
         metrics=RunMetrics(task=task.name),
         evaluations=evaluations,
         card_name=recipe.hub.repo_id or output_dir.name,

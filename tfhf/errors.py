@@ -7,3 +7,11 @@ class TfhfError(Exception):
     The CLI prints the message on one line and exits with status 2, without a traceback.
     Raise it only before anything is written to disk, or when nothing written can be lost.
     """
+
+
+def did_you_mean(name, candidates):
+    """'; did you mean X?' for the candidate closest to a mistyped `name`, or '' when none is close."""
+    import difflib
+
+    close = difflib.get_close_matches(name, list(candidates), n=1)
+    return f"; did you mean {close[0]}?" if close else ""

@@ -10,13 +10,13 @@ sparse cross-entropy returns NaN for such a label instead of failing.)
 
 from dataclasses import replace
 
-import datasets
-
 from tfhf.errors import TfhfError
 
 
 def label_names(split, column, given=()):
     """The label names of `column` in `split`, in id order."""
+    import datasets  # here, not at the top: `tfhf predict` loads the task modules and never reads a dataset
+
     if given:
         return tuple(given)
     feature = split.features[column]
@@ -43,6 +43,8 @@ def with_label_names(data, raw, column, per_word=False):
 
     `per_word`: each row holds a list of labels (token classification); otherwise one label.
     """
+    import datasets
+
     if not per_word:
         for split_name, split in raw.items():
             feature = split.features[column]

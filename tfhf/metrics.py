@@ -1,15 +1,12 @@
 """Metrics computed offline with the reference libraries (no `evaluate.load` from the Hub).
 
 Each function returns plain floats on the scale the course reports (BLEU and ROUGE 0-100,
-accuracy and F1 0-1).
+accuracy and F1 0-1). Each library is imported in the function that uses it: the task
+modules import this one, and `tfhf predict`, which loads them but never scores, should
+not wait for sklearn, nltk (through rouge_score) and the rest.
 """
 
 import math
-
-import sacrebleu
-from rouge_score import rouge_scorer
-from seqeval import metrics as seqeval_metrics
-from sklearn import metrics as sklearn_metrics
 
 from tfhf.sentences import split_sentences
 
@@ -19,6 +16,8 @@ def bleu(predictions, references):
 
     `references` holds one list of reference strings per prediction (several are allowed).
     """
+    import sacrebleu
+
     references = [[ref] if isinstance(ref, str) else list(ref) for ref in references]
     count = max(len(refs) for refs in references)
     # sacrebleu wants one stream per reference position; short lists are padded with None,
@@ -37,6 +36,8 @@ def rouge(predictions, references):
     sentences are split with tfhf.sentences (no nltk download). The mean is exact, where
     `evaluate`'s rouge reports a bootstrap-resampled median of it.
     """
+    from rouge_score import rouge_scorer
+
     scorer = rouge_scorer.RougeScorer(list(ROUGE_TYPES), use_stemmer=True)
     totals = dict.fromkeys(ROUGE_TYPES, 0.0)
     for prediction, reference in zip(predictions, references, strict=True):
@@ -61,6 +62,8 @@ def classification_scores(predictions, labels, num_labels):
     Two classes: binary scores of class 1 (GLUE MRPC's "equivalent"). More: the macro
     average over the classes, so a rare class weighs as much as a frequent one.
     """
+    from sklearn import metrics as sklearn_metrics
+
     average = "binary" if num_labels == 2 else "macro"
     keywords = {"average": average, "zero_division": 0}
     if average == "macro":
@@ -79,6 +82,8 @@ def entity_scores(predictions, references):
     `predictions` and `references` hold one list of IOB2 tags per sentence. The keys are
     those of the course's `evaluate.load("seqeval")`: overall_* and one dict per type.
     """
+    from seqeval import metrics as seqeval_metrics
+
     report = seqeval_metrics.classification_report(references, predictions, output_dict=True, zero_division=0)
     scores = {
         "overall_precision": float(seqeval_metrics.precision_score(references, predictions, zero_division=0)),

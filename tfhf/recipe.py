@@ -277,6 +277,12 @@ class Train:
     keep_checkpoints: int = setting(
         2, "How many of the newest checkpoints are kept while training.", within=Range(1, 1000)
     )
+    checkpoint_in_background: bool = setting(
+        True,
+        "Write checkpoints while training goes on: the step waits only for a copy of the variables in memory, "
+        "which costs one more copy of the weights and optimizer state. False: training waits for each save, "
+        "with no extra memory.",
+    )
     preflight: bool = setting(
         True, "Check one batch and the model before training (tfhf doctor's checks); a failed check stops the run."
     )

@@ -10,12 +10,11 @@ from __future__ import annotations
 
 import ast
 import dataclasses
-import difflib
 import runpy
 import typing
 from pathlib import Path
 
-from tfhf.errors import TfhfError
+from tfhf.errors import TfhfError, did_you_mean
 from tfhf.recipe import PART_CLASSES, Recipe, part_names
 
 DEMO_INPUTS = ("data.predict_texts", "data.predict_questions")
@@ -99,9 +98,7 @@ def apply_overrides(recipe, overrides):
             changes[parent] = {**current, entry: value}
             continue
         if key not in keys:
-            close = difflib.get_close_matches(key, list(keys), n=1)
-            hint = f"; did you mean {close[0]}?" if close else ""
-            raise TfhfError(f"unknown recipe key {key!r}{hint}")
+            raise TfhfError(f"unknown recipe key {key!r}{did_you_mean(key, keys)}")
         owner, f = keys[key]
         changes[key] = _check_value(key, value, typing.get_type_hints(owner)[f.name], f)
     if "data.path" in changes:  # the recipe's example inputs and lengths are about its own data, not the user's

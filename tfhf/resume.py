@@ -28,6 +28,7 @@ FREE_ON_RESUME = (
     "generate.",
     "train.checkpoint_every",
     "train.keep_checkpoints",
+    "train.checkpoint_in_background",
     "train.preflight",
     "data.predict_texts",
     "data.predict_questions",

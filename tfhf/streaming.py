@@ -23,9 +23,8 @@ from pathlib import Path
 import numpy as np
 import tensorflow as tf
 
-from tfhf.data import FILE_FORMATS
 from tfhf.data_files import data_suffix
-from tfhf.errors import TfhfError
+from tfhf.errors import TfhfError, did_you_mean
 from tfhf.hub_errors import hub_failure
 
 SHUFFLE_BUFFER_ROWS = 10_000
@@ -56,7 +55,7 @@ def load_stream(data, log):
     if data.text_column not in first:
         raise TfhfError(
             f"{data.path} has no column {data.text_column!r} (columns: {', '.join(first)}); "
-            "set data.text_column to one of them"
+            f"set data.text_column to one of them{did_you_mean(data.text_column, first)}"
         )
     log(f"streaming the training split of {data.path}: read, tokenized and cut into blocks while training runs")
     return {"train": train, "validation": validation}
@@ -64,6 +63,8 @@ def load_stream(data, log):
 
 def _open(data, split, missing_ok=False):
     from datasets import load_dataset
+
+    from tfhf.data import FILE_FORMATS  # datasets: imported when a stream opens, not by `tfhf predict`
 
     path = Path(data.path)
     try:

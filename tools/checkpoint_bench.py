@@ -1,17 +1,19 @@
 """What saving checkpoints costs training at base size: none, saved in the foreground, saved in the background.
 
-    python tools/checkpoint_bench.py --steps 12 --every 4 --rounds 2
+    python tools/checkpoint_bench.py --steps 24 --every 6 --rounds 2
 
 A BERT-base classifier (transformers' BertConfig defaults: 110M parameters; with AdamW's
 two moments a 1.3 GB checkpoint) trains on random token ids at a fixed shape, compiled
 as tfhf compiles it (tfhf.preparation.compile_for_training). The same steps run three
 ways, alternating in each round so a slow moment of the machine hits all three:
 - "none": no checkpoint;
-- "foreground": tfhf.checkpoints.CheckpointStore(in_background=False), a save every EVERY steps;
-- "background": the store as runs use it, same saves.
+- "foreground": tfhf.checkpoints.CheckpointStore(in_background=False), a save every EVERY
+  steps but the last (a save there would have no training to overlap);
+- "background": the store as runs use it, the same saves.
 Each mode's wall time for its STEPS steps includes waiting for its last save, so nothing
 unwritten is counted as done. Reports, per mode, the median seconds and the training
-time lost per save against "none". Prints one JSON object.
+time lost per save against "none", and how long each `save()` call held the training loop.
+Prints one JSON object.
 """
 
 import argparse
@@ -34,32 +36,39 @@ MODES = ("none", "foreground", "background")
 
 
 class SaveEvery(tf.keras.callbacks.Callback):
-    def __init__(self, store, state, every):
+    """Saves every `every` steps, but not at the last one (a save there has no training to overlap)."""
+
+    def __init__(self, store, state, every, steps):
         super().__init__()
-        self.store, self.state, self.every, self.step = store, state, every, 0
+        self.store, self.state, self.every, self.steps, self.step = store, state, every, steps, 0
+        self.pauses = []  # seconds each save() held the training loop
 
     def on_train_batch_end(self, batch, logs=None):
         self.step += 1
-        if self.store and self.step % self.every == 0:
+        if self.store and self.step % self.every == 0 and self.step < self.steps:
+            started = time.perf_counter()
             self.store.save(self.step, self.state, {"step": self.step})
+            self.pauses.append(time.perf_counter() - started)
 
 
-def timed_steps(model, state, batches, mode, every, folder):
+def timed_steps(model, state, batches, mode, every, steps, folder):
+    """(wall seconds for the steps and the last save's completion, seconds each save() paused training)."""
     store = None
     if mode != "none":
         shutil.rmtree(folder, ignore_errors=True)
         store = CheckpointStore(folder, keep=1, in_background=mode == "background")
+    saver = SaveEvery(store, state, every, steps)
     started = time.perf_counter()
-    model.fit(batches, epochs=1, verbose=0, callbacks=[SaveEvery(store, state, every)])
+    model.fit(batches, epochs=1, verbose=0, callbacks=[saver])
     if store:
         store.wait()
-    return time.perf_counter() - started
+    return time.perf_counter() - started, saver.pauses
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--steps", type=int, default=12)
-    parser.add_argument("--every", type=int, default=4, help="a checkpoint every this many steps")
+    parser.add_argument("--steps", type=int, default=24)
+    parser.add_argument("--every", type=int, default=6, help="a checkpoint every this many steps")
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--batch-size", type=int, default=4)
     parser.add_argument("--length", type=int, default=64)
@@ -81,14 +90,16 @@ def main():
     parameters = sum(int(np.prod(variable.shape)) for variable in model.trainable_variables)
 
     scratch = Path(args.scratch or tempfile.mkdtemp(prefix="tfhf-ckpt-bench-"))
-    seconds = {mode: [] for mode in MODES}
+    seconds, pauses = {mode: [] for mode in MODES}, {mode: [] for mode in MODES}
     for _ in range(args.rounds):
         for mode in MODES:
-            seconds[mode].append(timed_steps(model, state, batches, mode, args.every, scratch / mode))
+            wall, paused = timed_steps(model, state, batches, mode, args.every, args.steps, scratch / mode)
+            seconds[mode].append(wall)
+            pauses[mode] += paused
     size = sum(path.stat().st_size for path in (scratch / "background").rglob("*") if path.is_file())
     shutil.rmtree(scratch, ignore_errors=True)
 
-    saves = args.steps // args.every
+    saves = (args.steps - 1) // args.every
     median = {mode: statistics.median(values) for mode, values in seconds.items()}
     print(json.dumps({
         "model": f"BERT-base classifier, {parameters / 1e6:.1f}M parameters",
@@ -96,6 +107,9 @@ def main():
         "steps": args.steps, "saves": saves, "batch_size": args.batch_size, "length": args.length,
         "seconds": {mode: [round(value, 2) for value in values] for mode, values in seconds.items()},
         "median_seconds": {mode: round(value, 2) for mode, value in median.items()},
+        "median_seconds_save_paused_training": {
+            mode: round(statistics.median(pauses[mode]), 2) for mode in MODES if mode != "none"
+        },
         "seconds_lost_per_save": {
             mode: round((median[mode] - median["none"]) / saves, 2) for mode in MODES if mode != "none"
         },
