@@ -13,7 +13,8 @@ async checkpointing (CheckpointOptions.experimental_enable_async_checkpoint) sna
 them and writes the files on its own thread, and a thread of ours then flushes, renames
 and prunes. One save is in flight at most: the next save, and `wait()` (called before the
 run reads its results or exits), wait for it and raise what went wrong in it. The snapshot
-costs one more copy of the variables in memory.
+costs one more copy of the variables in memory; `in_background=False`
+(train.checkpoint_in_background) writes in the foreground instead.
 """
 
 import functools

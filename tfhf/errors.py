@@ -1,4 +1,6 @@
-"""The one exception type for mistakes in what the user gave us."""
+"""The one exception type for mistakes in what the user gave us, and the hint its messages share."""
+
+import difflib
 
 
 class TfhfError(Exception):
@@ -11,7 +13,5 @@ class TfhfError(Exception):
 
 def did_you_mean(name, candidates):
     """'; did you mean X?' for the candidate closest to a mistyped `name`, or '' when none is close."""
-    import difflib
-
     close = difflib.get_close_matches(name, list(candidates), n=1)
     return f"; did you mean {close[0]}?" if close else ""
