@@ -92,6 +92,22 @@ def test_flops_per_token_count_encoder_decoder_and_the_tied_output_layer():
     assert np.isfinite(flops["encoder"] + flops["decoder"])
 
 
+def test_an_untied_output_layer_is_counted_once():
+    from transformers import MT5Config, TFMT5ForConditionalGeneration
+
+    config = MT5Config(
+        vocab_size=100, d_model=16, d_ff=32, d_kv=8, num_layers=1, num_heads=2, tie_word_embeddings=False
+    )
+    model = TFMT5ForConditionalGeneration(config)
+    model(input_ids=np.ones((1, 4), np.int32), decoder_input_ids=np.ones((1, 2), np.int32))
+    sizes = {variable.name: int(np.prod(variable.shape)) for variable in model.trainable_variables}
+    head = sum(size for name, size in sizes.items() if "lm_head" in name)
+    assert head == 100 * 16  # the untied head is a trainable variable of its own
+    looked_up = ("shared", "embeddings")  # the shared table, and the relative position biases
+    decoder = sum(size for name, size in sizes.items() if "decoder" in name and not any(w in name for w in looked_up))
+    assert training_flops_per_token(model)["decoder"] == 6 * (decoder + head)
+
+
 def test_the_baseline_stream_gives_the_same_shuffled_batches_each_time_it_is_seeded():
     # The benchmark counts tokens in one pass and trains on another: both must see the same batches.
     import tensorflow as tf

@@ -319,11 +319,13 @@ def training_flops_per_token(model):
             decoder += size
         else:
             other += size
+    # A tied output layer's matrix is an embedding table, skipped above. Untied T5/mT5 heads come back as
+    # the matrix itself (no layer), a trainable variable the loop above has counted already.
     output = model.get_output_embeddings()
+    matrix = output.weights[0] if hasattr(output, "weights") and output.weights else None
     head = 0
-    if output is not None:
-        weights = output.weights[0] if output.weights else None
-        head = int(np.prod(weights.shape)) if weights is not None and weights.shape.rank == 2 else 0
+    if matrix is not None and len(matrix.shape) == 2 and any(part in matrix.name.lower() for part in EMBEDDING_NAMES):
+        head = int(np.prod(matrix.shape))
     if model.config.is_encoder_decoder:
         return {"encoder": 6 * encoder, "decoder": 6 * (decoder + other + head)}
     return {"encoder": 6 * (encoder + decoder + other + head), "decoder": 0}
