@@ -184,3 +184,14 @@ def test_a_hub_id_loads_from_the_hub_cache_offline(tmp_path):
             "tfhf: error: model config 'someone/not-cached' is not in the Hub cache, and the Hub is out of reach"
         )
     )
+
+
+def test_the_modules_predict_loads_import_no_scoring_library_and_no_datasets():
+    # tfhf predict imports the task modules; what only training and scoring use waits until they run.
+    training_only = ("datasets", "rouge_score", "nltk", "seqeval", "sacrebleu")
+    code = (
+        "import sys; import tfhf.predict, tfhf.model_loading, tfhf.tasks; "
+        f"print([name for name in {training_only!r} if name in sys.modules])"
+    )
+    ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
+    assert ran.stdout.strip().splitlines()[-1] == "[]", ran.stdout
