@@ -140,11 +140,13 @@ class CheckpointStore:
         trackable.write(str(partial / "variables"), options=options)
         state_text = json.dumps(state, indent=2)  # as it is now: training goes on changing `state`'s objects
         snapshot_seconds = time.perf_counter() - started
-        finish = functools.partial(self._finish, trackable, partial, final, state_text, best_weights, started)
+        finish = functools.partial(
+            self._finish, trackable, partial, final, state_text, best_weights, started, snapshot_seconds
+        )
         if not self.in_background:
-            finish(snapshot_seconds)
+            finish()
             return final
-        self._finishing = threading.Thread(target=self._record_failure, args=(finish, snapshot_seconds), daemon=True)
+        self._finishing = threading.Thread(target=self._record_failure, args=(finish,), daemon=True)
         self._finishing.start()
         return final
 
@@ -157,9 +159,9 @@ class CheckpointStore:
         if failure is not None:
             raise failure
 
-    def _record_failure(self, finish, snapshot_seconds):
+    def _record_failure(self, finish):
         try:
-            finish(snapshot_seconds)
+            finish()
         except BaseException as error:  # noqa: BLE001 - handed to the training thread by wait()
             self._failure = error
 
