@@ -16,7 +16,14 @@ from tfhf.recipe import SAMPLES_DIR
 
 SAMPLE = SAMPLES_DIR / "translation_en_fr.jsonl"
 
-TIMING_KEYS = {"seconds", "samples_per_second", "eval_seconds", "xla_compile_seconds", "eval_and_checkpoint_seconds"}
+TIMING_KEYS = {
+    "seconds",
+    "samples_per_second",
+    "eval_seconds",
+    "xla_compile_seconds",
+    "eval_and_checkpoint_seconds",
+    "startup",
+}
 
 
 TINY_MARIAN = {

@@ -36,6 +36,10 @@ def test_a_shrunk_translation_run_writes_a_loadable_model_and_metrics(tmp_path, 
     assert metrics["task"] == "translation"
     assert isinstance(metrics["before"]["bleu"], float) and isinstance(metrics["after"]["bleu"], float)
     assert metrics["train"]["seconds"] > 0 and metrics["train"]["samples_per_second"] > 0
+    phases = metrics["startup"]["phases"]
+    assert next(iter(phases)) == "imports" and list(phases)[-1] == "first_step" and "preflight" in phases
+    assert metrics["startup"]["to_first_step"] == pytest.approx(sum(phases.values()), abs=0.05)
+    assert "start-up: " in result.output and "s from the process's start" in result.output
     assert len(metrics["train"]["loss"]) == 2 and metrics["train"]["loss"][1] < metrics["train"]["loss"][0]
     assert metrics["after"]["xla_compilations"] <= metrics["after"]["xla_buckets"]
     assert "xla_compilations" in result.output and "bleu" in result.output

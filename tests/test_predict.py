@@ -195,3 +195,28 @@ def test_the_modules_predict_loads_import_no_scoring_library_and_no_datasets():
     )
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)
     assert ran.stdout.strip().splitlines()[-1] == "[]", ran.stdout
+
+
+def test_xla_programs_compiled_by_one_predict_are_loaded_by_the_next(tmp_path, translation_run):
+    cache = tmp_path / "xla"
+    env = {**os.environ, "TFHF_XLA_CACHE": str(cache)}
+    args = [sys.executable, "-m", "tfhf.cli", "predict", str(translation_run), "Open the file", "--xla"]
+
+    def run():
+        return subprocess.run(args, env=env, capture_output=True, text=True, check=False, timeout=300)
+
+    first = run()
+    assert first.returncode == 0, first.stderr[-3000:]
+    programs = sorted(cache.rglob("*.pb"))
+    assert programs, "the first process wrote no compiled program"
+    written = {path: path.stat().st_mtime_ns for path in programs}
+    second = run()
+    assert second.returncode == 0, second.stderr[-3000:]
+    assert second.stdout == first.stdout
+    assert {path: path.stat().st_mtime_ns for path in cache.rglob("*.pb")} == written  # loaded, not compiled again
+
+    for path in programs:  # cut short, as a full disk might leave it
+        path.write_bytes(path.read_bytes()[:64])
+    damaged = run()
+    assert damaged.returncode == 2, damaged.stderr[-3000:]
+    assert damaged.stderr.strip().splitlines()[-1].startswith(f"tfhf: error: XLA's compile cache {cache}")

@@ -101,6 +101,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_
     assert result.exit_code == 0, result.output
     assert re.search(rf"Resuming from .*ckpt-0*{step}\b", result.output)
     assert f"step {step} of {2 * STEPS_PER_EPOCH}" in result.output
+    assert "not repeated on resume" in result.output and "Preflight checks" not in result.output
     assert not (killed / "checkpoints").exists()  # the finished run replaced them
 
     expected, resumed = weights(whole), weights(killed)

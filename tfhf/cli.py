@@ -217,6 +217,9 @@ def predict(model, texts, text_file, context, task, seed, xla, trust_remote_code
     """
     import json
 
+    from tfhf import xla_cache
+
+    cache = xla_cache.enable() if xla else None  # before TensorFlow starts: it reads the flag once
     try:
         check_generation_options(options)
         texts = list(texts) or read_texts(text_file)
@@ -226,6 +229,11 @@ def predict(model, texts, text_file, context, task, seed, xla, trust_remote_code
         results = predictor(texts, context=context, seed=seed, xla=xla, **options)
     except TfhfError as error:
         fail(error)
+    except Exception as error:
+        if cache and type(error).__name__ in ("OutOfRangeError", "DataLossError"):  # a cached program cut short
+            fail(f"XLA's compile cache {cache} holds an unreadable program; delete that folder (or run with "
+                 f"{xla_cache.SETTING}=off) and run again")  # fmt: skip
+        raise
     for result in results:
         click.echo(json.dumps(result, ensure_ascii=False))
 

@@ -50,6 +50,7 @@ from tfhf.recipe import Recipe
 from tfhf.run_dir import write_json, write_jsonl
 from tfhf.run_metrics import RunMetrics
 from tfhf.signals import stop_requests
+from tfhf.startup_phases import FirstStepClock, StartupPhases
 from tfhf.streaming import TokenBlocks
 from tfhf.tasks.base import Task
 from tfhf.tensorboard_scores import logged_steps, write_scores
@@ -67,6 +68,7 @@ def run(recipe, output_dir, log=print, restart=False):
     writes `output_dir`; the other workers keep their checkpoints in a scratch folder
     beside it (so they can resume too) and remove it when the run is complete.
     """
+    phases = StartupPhases()
     task = checked_task(recipe, log)
     planned = distribution.plan(recipe.runtime)
     token = push_token(recipe, planned)  # a missing token stops the run now, not after training
@@ -81,31 +83,37 @@ def run(recipe, output_dir, log=print, restart=False):
         run_dir.recover(output_dir, log)
         run_dir.check_output_dir(output_dir, task.name)  # again: the recovery may have put a run back
         with stop_requests() as requests, disk_full_as_one_line(output_dir):
-            metrics = _run(recipe, task, planned, output_dir, log, restart, requests, token)
+            metrics = _run(recipe, task, planned, output_dir, log, restart, requests, token, phases)
         if not planned.is_chief:
             shutil.rmtree(output_dir, ignore_errors=True)
     return metrics
 
 
-def _run(recipe, task, planned, output_dir, log, restart, requests, token):
+def _run(recipe, task, planned, output_dir, log, restart, requests, token, phases):
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = load_data(recipe, task, log)
     recipe_dict = json.loads(json.dumps(recipe.to_dict()))  # as recipe.json holds it: tuples become lists
     fingerprints = data_fingerprints(raw, task.columns(recipe.data), recipe.data)
     saved = resume.saved_run(output_dir, recipe_dict, fingerprints, restart, log)
     checkpoints = resume.checkpoints_folder(output_dir)
+    phases.end("data")
     recipe, tokenizer, tokenized, lengths_cut = tokenize(
         recipe, task, raw, log, checkpoints / resume.TOKENIZER if saved else None
     )
+    phases.end("tokenizing")
     data = recipe.data
     started = start_runtime(recipe, planned, tokenized["train"], tokenizer, threads, log)
     strategy, planned, batch_size, buckets = started.strategy, started.planned, started.batch_size, started.buckets
     with strategy.scope():
         model = build(recipe, task, tokenizer, log, new_tokenizer=not saved)
-        if recipe.train.preflight:
+        phases.end("model")
+        if recipe.train.preflight and saved:  # same recipe, same data (tfhf.resume): the checks passed already
+            log("preflight checks: passed when this run started, not repeated on resume")
+        elif recipe.train.preflight:
             banner(log, "Preflight checks")
             micro_batch = batch_size // recipe.train.gradient_accumulation_steps  # what one forward pass takes
             run_preflight(recipe, task, model, tokenizer, tokenized["train"], buckets, log, True, micro_batch)
+            phases.end("preflight")
         streamed = isinstance(tokenized["train"], TokenBlocks)
         steps_per_epoch = recipe.train.max_steps if streamed else len(tokenized["train"]) // batch_size  # optimizer
         epochs = 1 if streamed else recipe.train.epochs  # a stream's one "epoch" is train.max_steps steps
@@ -114,6 +122,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         step_callbacks = install_train_step(recipe, task, model)
         state = trainable_state(model, optimizer)
     evaluate = task.evaluator(model, tokenizer, recipe, raw["validation"], tokenized["validation"])
+    phases.end("optimizer")
     settings = recipe.eval
     evaluations = None
     if settings.each_epoch or settings.every_steps:
@@ -157,12 +166,14 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
             banner(log, "Baselines")
             for baseline in run.metrics.baselines:
                 log(f"{baseline['name']}: {describe_metrics({k: v for k, v in baseline.items() if k != 'name'})}")
+        phases.end("baselines")
         if recipe.eval.before_training:
             banner(log, "Evaluation before training")
             run.metrics.before, _ = evaluate("before")
             log(describe_metrics(run.metrics.before))
             if task.showcase_before:
                 run.showcase_before = task.showcase(model, tokenizer, recipe, phase="before")
+            phases.end("evaluation_before_training")
         resume.save_run_start(
             checkpoints, recipe_dict, fingerprints, run.metrics.to_dict(), run.showcase_before, tokenizer
         )
@@ -177,7 +188,7 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         requests,
         evaluations,
     )
-    callbacks = [*step_callbacks, monitor]
+    callbacks = [*step_callbacks, monitor, FirstStepClock(phases)]
     callbacks.append(
         tf.keras.callbacks.TensorBoard(
             log_dir=str(checkpoints / TENSORBOARD_LOGS), write_graph=False, update_freq=logged_steps(steps_per_epoch)
@@ -223,6 +234,9 @@ def _run(recipe, task, planned, output_dir, log, restart, requests, token):
         f"{samples} samples in {seconds:.1f} s of training steps ({samples / seconds:.1f} samples/s, first-step "
         f"tracing included); evaluations and checkpoints during training took {run.progress.paused_seconds:.1f} s more"
     )
+    if phases.total is not None:
+        metrics.startup = phases.to_dict()
+        log(phases.summary())
     if run.progress.stopped_early:
         metrics.train["stopped_early"] = True
     if evaluations:

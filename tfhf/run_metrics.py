@@ -25,6 +25,8 @@ class RunMetrics:
     """Validation scores during training (eval.each_epoch, eval.every_steps), each with its "step" and "epoch"."""
     best_step: int | None = None
     """The optimizer step whose weights were kept (eval.best_metric)."""
+    startup: dict | None = None
+    """This process's wall seconds before its first training step: phases ({name: seconds}) and to_first_step."""
 
     def to_dict(self):
         """The JSON form: unset parts left out."""
