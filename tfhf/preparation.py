@@ -232,7 +232,8 @@ def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
     model.compile(  # no Keras loss: the model computes its own from `labels`
         optimizer=optimizer, steps_per_execution=steps_per_execution or recipe.train.steps_per_execution
     )
-    create_optimizer_variables(model.optimizer, model.trainable_variables)
+    if model.built:  # an unbuilt model (never called) has no weights yet: its first step makes both
+        create_optimizer_variables(model.optimizer, model.trainable_variables)
     trace_train_step_without_autograph(model)
     return model.optimizer  # under mixed_float16, wrapped in a LossScaleOptimizer by compile
 

@@ -71,22 +71,33 @@ def main():
         )
 
 
-def measure(args):
-    import tensorflow as tf
+def quiet(_):
+    pass
 
-    from tfhf import bench, distribution, preparation, runtime
+
+def prepared(args):
+    """(recipe, task, tokenizer, tokenized train split, tfhf.preparation's Started) as a run prepares them, with the
+    training split padded to one length bucket."""
+    from tfhf import distribution, preparation, runtime
     from tfhf.recipe_loading import apply_overrides, load_recipe
-    from tfhf.training import epoch_batches
 
     recipe = apply_overrides(load_recipe(args.recipe), [*args.overrides, "train.length_buckets=1"])
-    quiet = lambda _: None  # noqa: E731
     task = preparation.checked_task(recipe, quiet)
-    planned = distribution.plan(recipe.runtime)
     threads = runtime.configure(recipe.runtime, recipe.train.seed)
     recipe, raw = preparation.load_data(recipe, task, quiet)
     recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, quiet)
     train = tokenized["train"]
-    started = preparation.start_runtime(recipe, planned, train, tokenizer, threads, quiet)
+    started = preparation.start_runtime(recipe, distribution.plan(recipe.runtime), train, tokenizer, threads, quiet)
+    return recipe, task, tokenizer, train, started
+
+
+def measure(args):
+    import tensorflow as tf
+
+    from tfhf import bench, preparation
+    from tfhf.training import epoch_batches
+
+    recipe, task, tokenizer, train, started = prepared(args)
     batch_size = started.batch_size
     peak = bench.matmul_peak(tf.float32)
     variants = {"as runs train": (recipe, {})}
@@ -140,25 +151,14 @@ def step_parts(args, repeats=10):
     and the matmuls of the step's shapes alone, each as a share of the whole step."""
     import tensorflow as tf
 
-    from tfhf import bench, preparation, runtime
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf import bench, preparation
     from tfhf.training import epoch_batches
 
-    recipe = apply_overrides(load_recipe(args.recipe), [*args.overrides, "train.length_buckets=1"])
-    quiet = lambda _: None  # noqa: E731
-    task = preparation.checked_task(recipe, quiet)
-    from tfhf import distribution
-
-    threads = runtime.configure(recipe.runtime, recipe.train.seed)
-    recipe, raw = preparation.load_data(recipe, task, quiet)
-    recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, quiet)
-    started = preparation.start_runtime(
-        recipe, distribution.plan(recipe.runtime), tokenized["train"], tokenizer, threads, quiet
-    )
+    recipe, task, tokenizer, train, started = prepared(args)
     model = preparation.build(recipe, task, tokenizer, log=quiet, new_tokenizer=True)
     optimizer = preparation.compile_for_training(recipe, model, 10_000)
     collate = task.collator(tokenizer, model, recipe.data)
-    batch = next(iter(epoch_batches(model, tokenized["train"], collate, started.batch_size, 0, 0, 0, started.buckets)))
+    batch = next(iter(epoch_batches(model, train, collate, started.batch_size, 0, 0, 0, started.buckets)))
     features = bench.as_one_dict(batch)
     variables = model.trainable_variables
 
