@@ -3,11 +3,11 @@
 Keras wraps `train_step` in a `tf.function` whose AutoGraph converts the source of the whole
 step (transformers' `train_step`, the model's `call`, the loss) into graph code, and the
 optimizer's slot variables, made inside that function's first call, make TensorFlow trace
-it twice. transformers' TensorFlow models branch on Python values only (their `generate`
-compiles with XLA without AutoGraph), so the step is traced as plain Python, and the
-optimizer's variables are made before the first call. A step that does branch on a tensor
-stops its trace with an error, never a different result; the step is then traced again
-with AutoGraph, as Keras would.
+it twice. So the optimizer's variables are made before the first call, and the step is
+traced as plain Python: most of transformers' TensorFlow models branch on Python values
+only. A step that does branch on a tensor (Marian's decoder tests the target length, a
+tensor when batches vary in length) stops its trace with an error, never a different
+result, and is then traced again with AutoGraph, as Keras would.
 """
 
 import tensorflow as tf
