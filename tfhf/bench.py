@@ -192,20 +192,25 @@ def matmul_peak(dtype, size=2048, trials=8):
     per core (threads across ops), since the runtime may favour either (tfhf.runtime).
     """
     cores = os.cpu_count() or 1
-    a = tf.random.normal((size, size), dtype=dtype)
-    b = tf.random.normal((size, size), dtype=dtype)
+    return max(matmul_rate(size, size, size, dtype, side_by_side=count, trials=trials) for count in sorted({1, cores}))
+
+
+def matmul_rate(rows, inner, columns, dtype=tf.float32, side_by_side=1, trials=8):
+    """The best FLOP/s of (rows x inner) by (inner x columns) matmuls in `dtype`, `side_by_side` independent ones
+    per call, over `trials` calls."""
+    a = tf.random.normal((rows, inner), dtype=dtype)
+    b = tf.random.normal((inner, columns), dtype=dtype)
 
     @tf.function
-    def multiply(count):
-        return tf.add_n([tf.reduce_sum(tf.matmul(a + i, b)) for i in range(count)])
+    def multiply():
+        return tf.add_n([tf.reduce_sum(tf.matmul(a + i, b)) for i in range(side_by_side)])
 
+    multiply().numpy()
     best = 0.0
-    for count in sorted({1, cores}):
-        multiply(count).numpy()
-        for _ in range(trials):
-            started = time.perf_counter()
-            multiply(count).numpy()
-            best = max(best, count * 2 * size**3 / (time.perf_counter() - started))
+    for _ in range(trials):
+        started = time.perf_counter()
+        multiply().numpy()
+        best = max(best, side_by_side * 2 * rows * inner * columns / (time.perf_counter() - started))
     return best
 
 

@@ -29,7 +29,7 @@ import tensorflow as tf
 import tf_keras
 
 from tfhf.runtime import random_generators
-from tfhf.step_tracing import create_optimizer_variables, trace_train_step_without_autograph
+from tfhf.step_tracing import prepare_train_step
 
 IGNORED = -100
 LABEL_KEYS = ("labels", "start_positions", "end_positions")
@@ -91,10 +91,9 @@ def diagnose(model, features, labels, learning_rate, labels_in_y=True, label_val
     forward = check_forward(model, features, labels, initial_loss)
     checks += forward
     if all(check.status != "fail" for check in forward):
-        if model.count_params() >= LARGE_MODEL_PARAMETERS:
-            checks.append(check_overfit(model, features, learning_rate, LARGE_MODEL_STEPS, LARGE_MODEL_ROWS))
-        else:
-            checks.append(check_overfit(model, features, learning_rate))
+        large = model.count_params() >= LARGE_MODEL_PARAMETERS
+        steps, rows = (LARGE_MODEL_STEPS, LARGE_MODEL_ROWS) if large else (OVERFIT_STEPS, OVERFIT_ROWS)
+        checks.append(check_overfit(model, features, learning_rate, steps, rows))
     return checks
 
 
@@ -288,8 +287,7 @@ def check_overfit(model, features, learning_rate, steps=OVERFIT_STEPS, rows=OVER
     try:
         # transformers' optimizers are tf_keras's legacy ones: one fused update op per weight, quicker to trace
         model.compile(optimizer=tf_keras.optimizers.legacy.Adam(learning_rate))
-        create_optimizer_variables(model.optimizer, model.trainable_variables)
-        trace_train_step_without_autograph(model)
+        prepare_train_step(model)
         losses = [float(model.train_on_batch(features, return_dict=True)["loss"]) for _ in range(steps)]
     finally:
         model.set_weights(weights)

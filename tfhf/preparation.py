@@ -23,7 +23,7 @@ from tfhf.model_loading import build_model, load_pretrained_model, load_tokenize
 from tfhf.position_limits import check_positions
 from tfhf.recipe_loading import summary, validated
 from tfhf.runtime import random_generators
-from tfhf.step_tracing import create_optimizer_variables, trace_train_step_without_autograph
+from tfhf.step_tracing import prepare_train_step
 from tfhf.tasks import TASKS
 from tfhf.tokenizer_training import train_tokenizer
 
@@ -232,9 +232,7 @@ def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
     model.compile(  # no Keras loss: the model computes its own from `labels`
         optimizer=optimizer, steps_per_execution=steps_per_execution or recipe.train.steps_per_execution
     )
-    if model.built:  # an unbuilt model (never called) has no weights yet: its first step makes both
-        create_optimizer_variables(model.optimizer, model.trainable_variables)
-    trace_train_step_without_autograph(model)
+    prepare_train_step(model)
     return model.optimizer  # under mixed_float16, wrapped in a LossScaleOptimizer by compile
 
 

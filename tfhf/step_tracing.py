@@ -34,8 +34,6 @@ def trace_train_step_without_autograph(model):
             try:
                 return plain_function(iterator)
             except tf.errors.OperatorNotAllowedInGraphError:
-                if model.train_function is not train_function:
-                    raise
                 model.train_step = step  # this step branches on a tensor: let AutoGraph convert it
                 model.train_function = keras_make_train_function(force=True)
                 return model.train_function(iterator)
@@ -46,6 +44,14 @@ def trace_train_step_without_autograph(model):
 
     model.make_train_function = make_train_function
     setattr(model, _INSTALLED, True)
+
+
+def prepare_train_step(model):
+    """After `model.compile`: the optimizer's variables made now (when the model has weights already) and the step
+    traced without AutoGraph, so Keras traces it once."""
+    if model.built:  # an unbuilt model (never called) has no weights yet: its first step makes both
+        create_optimizer_variables(model.optimizer, model.trainable_variables)
+    trace_train_step_without_autograph(model)
 
 
 def create_optimizer_variables(optimizer, variables):

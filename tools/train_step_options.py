@@ -1,6 +1,7 @@
 """What each training-step option the stack offers does to a recipe's step, side by side on the same batches.
 
-    python tools/train_step_options.py RECIPE [--set KEY=VALUE ...] [--steps 6] [--rounds 2]
+    python tools/train_step_options.py RECIPE [--set KEY=VALUE ...] [--steps 16] [--rounds 3]
+    python tools/train_step_options.py RECIPE [--set KEY=VALUE ...] --breakdown
 
 Every variant trains its own copy of the recipe's model (the same initial weights) on the
 same batches, all of one shape (the training split padded to one length bucket, served
@@ -210,7 +211,7 @@ def step_parts(args, repeats=10):
     inner = next((getattr(config, key) for key in ("encoder_ffn_dim", "intermediate_size", "d_ff", "n_inner")
                   if getattr(config, key, None)), 4 * width)  # fmt: skip
     # Against a large matmul run the same way (the recipe's op threads), not the two-core peak of tfhf bench
-    large = matmul_rate(2048, 2048, 2048, repeats=5)
+    large = bench.matmul_rate(2048, 2048, 2048)
     print(
         f"\nfloat32 matmuls alone, as a share of a 2048 x 2048 x 2048 one run the same way ({large / 1e9:.1f} GFLOP/s):"
     )
@@ -218,25 +219,11 @@ def step_parts(args, repeats=10):
     print("|---|---|---|---|")
     batch_rows = sorted({value.shape[0] * value.shape[1] for value in features.values() if value.ndim == 2})
     for rows in [*batch_rows, 4096]:
-        shares = [matmul_rate(rows, k, n) / large for k, n in ((width, width), (width, inner), (inner, width))]
+        shares = [
+            bench.matmul_rate(rows, k, n, trials=20) / large
+            for k, n in ((width, width), (width, inner), (inner, width))
+        ]
         print(f"| {rows} | " + " | ".join(f"{share:.0%}" for share in shares) + " |")
-
-
-def matmul_rate(rows, k, n, repeats=20):
-    """FLOP/s of a (rows x k) by (k x n) float32 matmul, the best of 3 runs of `repeats`."""
-    import tensorflow as tf
-
-    a, b = tf.random.normal((rows, k)), tf.random.normal((k, n))
-    multiply = tf.function(tf.matmul)
-    multiply(a, b)
-    best = 0.0
-    for _ in range(3):
-        begun = time.perf_counter()
-        for _ in range(repeats):
-            product = multiply(a, b)
-        product.numpy()
-        best = max(best, repeats * 2 * rows * k * n / (time.perf_counter() - begun))
-    return best
 
 
 if __name__ == "__main__":
