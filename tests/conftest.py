@@ -34,7 +34,7 @@ def tensorflow_state_reset():
 
     An in-process run sets the Keras precision policy and grows Keras's graph and layer-name
     counters; both are reset after every test. (Thread pools are fixed when TensorFlow first
-    runs an op and cannot be reset: tfhf.runtime says so in the run's log.)
+    runs an op and cannot be reset: tfhf.runtime.start says so in the run's log.)
     """
     yield
     if "tensorflow" in sys.modules:

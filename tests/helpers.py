@@ -78,12 +78,8 @@ def without_timings(value):
 
 def assert_repeats(run_dir, recipe_file):
     """Runs `recipe_file` again beside `run_dir` and checks the seeded metrics repeat exactly."""
-    from click.testing import CliRunner
-
-    from tfhf.cli import main
-
     again = Path(run_dir).with_name(Path(run_dir).name + "_again")
-    result = CliRunner().invoke(main, ["run", str(recipe_file), "--output-dir", str(again)])
+    result = invoke("run", recipe_file, "--output-dir", again)
     assert result.exit_code == 0, result.output
     first, second = (json.loads((d / "metrics.json").read_text()) for d in (Path(run_dir), again))
     assert without_timings(first) == without_timings(second)
@@ -91,11 +87,7 @@ def assert_repeats(run_dir, recipe_file):
 
 def predict_json(model_dir, *args):
     """The JSON lines `tfhf predict MODEL_DIR ARGS...` prints (it must succeed)."""
-    from click.testing import CliRunner
-
-    from tfhf.cli import main
-
-    result = CliRunner().invoke(main, ["predict", str(model_dir), *map(str, args)])
+    result = invoke("predict", model_dir, *args)
     assert result.exit_code == 0, result.output[-3000:]
     return [json.loads(line) for line in result.stdout.splitlines() if line.startswith("{")]
 
@@ -129,16 +121,18 @@ def write_task_recipe(
     return path
 
 
-def run(recipe, out, *overrides):
-    """`tfhf run RECIPE --output-dir OUT --set ...` in this process; the click Result."""
-    args = ["run", str(recipe), "--output-dir", str(out)]
-    for override in overrides:
-        args += ["--set", override]
+def invoke(*args, input=None, catch_exceptions=True):
+    """`tfhf ARGS...` in this process (every test that runs tfhf comes through here); the click Result."""
     from click.testing import CliRunner
 
     from tfhf.cli import main
 
-    return CliRunner().invoke(main, args)
+    return CliRunner().invoke(main, [str(arg) for arg in args], input=input, catch_exceptions=catch_exceptions)
+
+
+def run(recipe, out, *overrides):
+    """`tfhf run RECIPE --output-dir OUT --set ...` in this process; the click Result."""
+    return invoke("run", recipe, "--output-dir", out, *(arg for override in overrides for arg in ("--set", override)))
 
 
 TINY_GPT2 = {"model_type": "gpt2", "n_embd": 16, "n_layer": 1, "n_head": 2, "n_positions": 128}
@@ -146,9 +140,9 @@ TINY_GPT2 = {"model_type": "gpt2", "n_embd": 16, "n_layer": 1, "n_head": 2, "n_p
 
 def tiny_translation_setup(pairs=200):
     """(task, tokenizer, model, pairs): a freshly initialised 16-wide Marian and its BPE tokenizer."""
-    from tfhf.model_loading import build_model
+    from tfhf.data.tokenizer_training import train_tokenizer
+    from tfhf.model.loading import build_model
     from tfhf.tasks import TASKS
-    from tfhf.tokenizer_training import train_tokenizer
 
     task = TASKS["translation"]
     rows = sample_pairs(pairs)
@@ -160,9 +154,9 @@ def tiny_translation_setup(pairs=200):
 
 def save_checkpoint(folder, task_name, architecture, head):
     """A freshly initialised model of `task_name` with a tokenizer trained on the bundled pairs, as a folder."""
-    from tfhf.model_loading import build_model
+    from tfhf.data.tokenizer_training import train_tokenizer
+    from tfhf.model.loading import build_model
     from tfhf.tasks import TASKS
-    from tfhf.tokenizer_training import train_tokenizer
 
     task = TASKS[task_name]
     texts = [text for pair in sample_pairs(300) for text in pair.values()]
@@ -186,8 +180,8 @@ def weights(run_dir):
 
 def tokenized_splits(recipe_file, *overrides):
     """{split: datasets.Dataset} of `recipe_file` (with `overrides`), tokenized as a run tokenizes them."""
-    from tfhf import preparation
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf.recipe.loading import apply_overrides, load_recipe
+    from tfhf.train import preparation
 
     recipe = apply_overrides(load_recipe(recipe_file), overrides)
     task = preparation.task_for(recipe)

@@ -11,7 +11,7 @@ from transformers import AutoTokenizer
 from tests.helpers import TINY_DISTILBERT, run, write_task_recipe
 from tfhf.errors import TfhfError
 from tfhf.recipe import SAMPLES_DIR
-from tfhf.recipe_loading import apply_overrides, load_recipe
+from tfhf.recipe.loading import apply_overrides, load_recipe
 
 RECIPES = SAMPLES_DIR.parents[1] / "recipes"
 

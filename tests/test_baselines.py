@@ -3,7 +3,8 @@
 import datasets
 import pytest
 
-from tfhf.baselines import (
+from tfhf.recipe import ClassificationData, Seq2SeqData, TokenClassificationData
+from tfhf.scores.baselines import (
     best_overlap_sentence,
     copy_source,
     first_sentence_answer,
@@ -13,9 +14,8 @@ from tfhf.baselines import (
     unigram_perplexity,
     verdict,
 )
-from tfhf.degenerate_outputs import degenerate_output_warnings
-from tfhf.metrics import bleu
-from tfhf.recipe import ClassificationData, Seq2SeqData, TokenClassificationData
+from tfhf.scores.degenerate_outputs import degenerate_output_warnings
+from tfhf.scores.metrics import bleu
 from tfhf.tasks import TASKS
 
 

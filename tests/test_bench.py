@@ -4,11 +4,9 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 
-from tests.helpers import tiny_translation_setup
-from tfhf.bench import matmul_peak, training_flops_per_token
-from tfhf.cli import main
+from tests.helpers import invoke, tiny_translation_setup
+from tfhf.commands.bench import matmul_peak, training_flops_per_token
 
 
 @pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
@@ -17,7 +15,7 @@ def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
     # No --steps: each round is one epoch, 108 training pairs (120 less a tenth held out) in batches of 16.
     arguments = ["--warmup", "2", "--rounds", "1", "--eager-batches", "1", "--output", str(output)]
     arguments += ["--eval-batch-sizes", "3, 5"]
-    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), *arguments])
+    result = invoke("bench", tiny_recipe_file, *arguments)
     assert result.exit_code == 0, result.output
     results = json.loads(output.read_text())
     base, ours = results["baseline"], results["tfhf"]
@@ -44,7 +42,7 @@ def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
 
 
 def test_bench_refuses_nonsense_counts_in_one_line(tiny_recipe_file):
-    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), "--steps", "1"])
+    result = invoke("bench", tiny_recipe_file, "--steps", "1")
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         "tfhf: error: --steps must be at least 2, and --warmup, --rounds and --eager-batches at least 1"
@@ -52,7 +50,7 @@ def test_bench_refuses_nonsense_counts_in_one_line(tiny_recipe_file):
 
 
 def test_a_batch_size_that_is_not_a_positive_number_is_named(tiny_recipe_file):
-    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), "--eval-batch-sizes", "16,0"])
+    result = invoke("bench", tiny_recipe_file, "--eval-batch-sizes", "16, 0")
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == ["tfhf: error: --eval-batch-sizes: '0' is not a positive whole number"]
 
@@ -60,7 +58,7 @@ def test_a_batch_size_that_is_not_a_positive_number_is_named(tiny_recipe_file):
 def test_an_output_that_cannot_be_written_is_refused_before_measuring(tmp_path, tiny_recipe_file):
     in_the_way = tmp_path / "a_file"
     in_the_way.write_text("")
-    result = CliRunner().invoke(main, ["bench", str(tiny_recipe_file), "--output", str(in_the_way / "bench.json")])
+    result = invoke("bench", tiny_recipe_file, "--output", in_the_way / "bench.json")
     assert result.exit_code == 2
     assert result.output.strip().splitlines() == [
         f"tfhf: error: cannot write --output {in_the_way / 'bench.json'}: File exists"
@@ -71,10 +69,10 @@ def test_an_output_that_cannot_be_written_is_refused_before_measuring(tmp_path, 
 def test_matmul_peak_counts_two_flops_per_multiply_add_of_every_matmul_timed(monkeypatch):
     import os
 
-    import tfhf.bench
+    import tfhf.commands.bench
 
     clock = iter(range(1000))  # every timed call takes exactly one second on this clock
-    monkeypatch.setattr(tfhf.bench.time, "perf_counter", lambda: next(clock))
+    monkeypatch.setattr(tfhf.commands.bench.time, "perf_counter", lambda: next(clock))
     cores = os.cpu_count() or 1
     assert matmul_peak("float32", size=64, trials=2) == max(1, cores) * 2 * 64**3
 
@@ -113,7 +111,7 @@ def test_the_baseline_stream_gives_the_same_shuffled_batches_each_time_it_is_see
     import tensorflow as tf
     from datasets import Dataset
 
-    from tfhf.bench import as_one_dict, batch_counts, batch_stream, count_batches
+    from tfhf.commands.bench import as_one_dict, batch_counts, batch_stream, count_batches
     from tfhf.recipe import Seq2SeqData
 
     task, tokenizer, model, rows = tiny_translation_setup(pairs=160)

@@ -7,16 +7,14 @@ import textwrap
 
 import datasets
 import pytest
-from click.testing import CliRunner
 
-from tests.helpers import assert_predict_reproduces_predictions, assert_repeats, predict_json
-from tfhf.chunking import group_texts
-from tfhf.cli import main
+from tests.helpers import assert_predict_reproduces_predictions, assert_repeats, invoke, predict_json
+from tfhf.data.tokenizer_training import train_tokenizer
 from tfhf.errors import TfhfError
-from tfhf.metrics import perplexity
 from tfhf.recipe import TextData
+from tfhf.scores.metrics import perplexity
 from tfhf.tasks import TASKS
-from tfhf.tokenizer_training import train_tokenizer
+from tfhf.tasks.chunking import group_texts
 
 CODE = ["def add(a, b):\n    return a + b\n", "class Point:\n    x = 0\n    y = 0\n", "import os\nprint(os.sep)\n"]
 
@@ -83,7 +81,7 @@ def tiny_causal_recipe(folder, **data):
 def test_a_shrunk_causal_lm_run_on_the_standard_library_repeats_its_metrics(tmp_path):
     out = tmp_path / "run"
     recipe = tiny_causal_recipe(tmp_path)
-    result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(out)])
+    result = invoke("run", recipe, "--output-dir", out)
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["task"] == "text-generation"
@@ -108,7 +106,7 @@ def test_a_shrunk_causal_lm_run_on_the_standard_library_repeats_its_metrics(tmp_
 )
 def test_bad_corpus_input_is_one_line_exit_2(tmp_path, data, message):
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(tiny_causal_recipe(tmp_path, **data)), "--output-dir", str(out)])
+    result = invoke("run", str(tiny_causal_recipe(tmp_path, **data)), "--output-dir", out)
     assert result.exit_code == 2
     error_line = result.stderr.rstrip("\n").split("\n")[-1]  # after any tokenization progress bars
     assert error_line.startswith("tfhf: error: ") and message in error_line
@@ -119,5 +117,5 @@ def test_an_empty_corpus_file_is_one_line_exit_2(tmp_path):
     empty = tmp_path / "empty.txt"
     empty.write_text("")
     recipe = tiny_causal_recipe(tmp_path, path=str(empty), file_pattern=None)
-    result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", recipe, "--output-dir", tmp_path / "run")
     assert result.exit_code == 2 and "is empty" in result.stderr

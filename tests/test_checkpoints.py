@@ -7,11 +7,11 @@ import numpy as np
 import pytest
 import tensorflow as tf
 
-from tfhf import checkpoints as checkpoints_module
-from tfhf.checkpoints import CheckpointStore, trainable_state
 from tfhf.errors import TfhfError
-from tfhf.resume import differing_settings, saved_run
-from tfhf.training import ContentSeededCollator, epoch_order
+from tfhf.train import checkpoints as checkpoints_module
+from tfhf.train.checkpoints import CheckpointStore, trainable_state
+from tfhf.train.loop import ContentSeededCollator, epoch_order
+from tfhf.train.resume import differing_settings, saved_run
 
 
 def tiny_model():

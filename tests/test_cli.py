@@ -5,21 +5,20 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 from transformers import AutoTokenizer, TFAutoModelForSeq2SeqLM
 
 from tests.helpers import (
     assert_pipeline_reproduces_predictions,
     assert_predict_reproduces_predictions,
+    invoke,
     without_timings,
     write_recipe,
 )
-from tfhf.cli import main
-from tfhf.run_dir import MARKER, write_marker
+from tfhf.publish.run_dir import MARKER, write_marker
 
 
 def run_cli(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return invoke(*args, catch_exceptions=False)
 
 
 def test_help_does_not_import_tensorflow():
@@ -211,11 +210,11 @@ def test_the_installed_command_exits_2_without_a_traceback(tmp_path):
 def test_devices_says_what_auto_picks_here_and_with_a_colab_tpu_address(monkeypatch):
     for key in ("COLAB_TPU_ADDR", "TPU_NAME"):
         monkeypatch.delenv(key, raising=False)
-    here = CliRunner().invoke(main, ["devices", "--json"])
+    here = invoke("devices", "--json")
     assert here.exit_code == 0, here.output
     found = json.loads(here.output.strip().splitlines()[-1])
     assert found["gpus"] == [] and found["auto_strategy"] == "default" and found["auto_precision"] == "float32"
     monkeypatch.setenv("COLAB_TPU_ADDR", "10.0.0.2:8470")
-    lines = CliRunner().invoke(main, ["devices"]).output.splitlines()
+    lines = invoke("devices").output.splitlines()
     assert "TPU: grpc://10.0.0.2:8470" in lines
     assert "runtime.strategy=auto uses: tpu" in lines and "runtime.precision=auto uses: mixed_bfloat16" in lines

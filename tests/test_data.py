@@ -7,7 +7,7 @@ import pandas as pd
 import pytest
 
 from tests.helpers import sample_pairs
-from tfhf.data import load_splits
+from tfhf.data.splits import load_splits
 from tfhf.errors import TfhfError
 from tfhf.recipe import Data, Seq2SeqData
 

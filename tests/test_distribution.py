@@ -14,9 +14,9 @@ import sys
 import pytest
 
 from tests.helpers import TINY_MARIAN, write_recipe
-from tfhf import distribution
 from tfhf.errors import TfhfError
 from tfhf.recipe import Runtime, Train
+from tfhf.runtime import distribution
 
 NO_DROPOUT = repr({**TINY_MARIAN, "dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0})
 # Replicas sum their gradients in another order than one device does: float32 rounding only.
@@ -58,7 +58,7 @@ def test_mirrored_on_two_logical_cpus_with_or_without_accumulation_trains_like_o
         recipe, tmp_path / "mirrored", *common,
         "runtime.strategy=mirrored", "runtime.cpu_devices=2", "train.batch_size=8", wait=False,
     )  # fmt: skip
-    # Two replicas, each summing two micro-batches of 4 (tfhf.train_step): the same 16 examples a step.
+    # Two replicas, each summing two micro-batches of 4 (tfhf.train.train_step): the same 16 examples a step.
     accumulated = tfhf_process(
         recipe, tmp_path / "accumulated", *common,
         "runtime.strategy=mirrored", "runtime.cpu_devices=2", "train.batch_size=4", "train.gradient_accumulation_steps=2",

@@ -4,14 +4,12 @@ import json
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from transformers import DistilBertConfig, TFDistilBertForSequenceClassification
 
-from tests.helpers import TINY_DISTILBERT, without_timings, write_task_recipe
-from tfhf import doctor
-from tfhf.cli import main
+from tests.helpers import TINY_DISTILBERT, invoke, without_timings, write_task_recipe
 from tfhf.recipe import SAMPLES_DIR
 from tfhf.tasks import TASKS
+from tfhf.train import batch_checks as doctor
 
 LABELS = {name: task.labels for name, task in TASKS.items()}
 
@@ -110,7 +108,7 @@ def doctor_run(recipe, *overrides):
     args = ["doctor", str(recipe)]
     for override in overrides:
         args += ["--set", override]
-    return CliRunner().invoke(main, args)
+    return invoke(*args)
 
 
 def emotion_rows(count):
@@ -135,9 +133,7 @@ def test_a_learning_rate_that_diverges_fails_the_overfit_test_and_stops_the_run(
     assert "FAIL  overfit one batch" in result.output and "lower train.learning_rate" in result.output
     assert "PASS  labels reach the loss" in result.output and "label:  " in result.output  # decoded example shown
 
-    run = CliRunner().invoke(
-        main, ["run", str(recipe), "--output-dir", str(tmp_path / "out"), "--set", "train.learning_rate=30.0"]
-    )
+    run = invoke("run", recipe, "--output-dir", tmp_path / "out", "--set", "train.learning_rate=30.0")
     assert run.exit_code == 2
     assert run.stderr.startswith("tfhf: error: preflight check 'overfit one batch' failed: the loss diverged")
     assert run.stderr.count("\n") == 1 and not (tmp_path / "out" / "metrics.json").exists()
@@ -163,7 +159,7 @@ def test_the_preflight_checks_do_not_change_the_run(tmp_path):
     for preflight in (True, False):
         out = tmp_path / f"preflight_{preflight}"
         args = ["run", str(recipe), "--output-dir", str(out), "--set", f"train.preflight={preflight}"]
-        result = CliRunner().invoke(main, args)
+        result = invoke(*args)
         assert result.exit_code == 0, result.output
         assert ("Preflight checks" in result.output) == preflight
         results[preflight] = without_timings(json.loads((out / "metrics.json").read_text()))

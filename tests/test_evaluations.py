@@ -1,6 +1,6 @@
 """Evaluation during training (eval.each_epoch, eval.every_steps), the best weights kept
 (eval.best_metric) and early stopping (eval.patience), driven by scripted scores through
-Keras `fit` and tfhf's TrainingMonitor, as a run drives them."""
+tfhf's own training loop (fit_epochs) and TrainingMonitor, as a run drives them."""
 
 import json
 from types import SimpleNamespace
@@ -8,25 +8,32 @@ from types import SimpleNamespace
 import numpy as np
 import pytest
 import tensorflow as tf
+from datasets import Dataset
+from transformers import DefaultDataCollator, TFAutoModelForSequenceClassification
 
+from tests.helpers import TINY_DISTILBERT
 from tfhf.errors import TfhfError
-from tfhf.evaluations import Evaluations
-from tfhf.training import OneEpoch, Progress, TrainingMonitor
+from tfhf.model.loading import build_model
+from tfhf.train.evaluations import Evaluations
+from tfhf.train.loop import Progress, StepPlan, TrainingMonitor, fit_epochs
 
 STEPS_PER_EPOCH = 4  # 8 rows, batches of 2
 
 
 class ScriptedRun:
-    """A tiny Keras model trained one fit per epoch, evaluated with scripted f1 scores."""
+    """A tiny DistilBERT classifier trained by tfhf's own loop (fit_epochs), evaluated with scripted f1 scores."""
 
     def __init__(self, f1s, **settings):
         self.f1s = list(f1s)
         self.weights_seen = {}  # step -> the weights the evaluation at that step saw
         self.saved = []  # the steps checkpoints were saved at, with the evaluation state then
-        self.model = tf.keras.Sequential([tf.keras.layers.Dense(2, input_shape=(3,))])
-        self.model.compile(optimizer=tf.keras.optimizers.SGD(0.1), loss="mse")
+        tf.keras.utils.set_random_seed(0)
+        self.model = build_model(TFAutoModelForSequenceClassification, TINY_DISTILBERT, vocab_size=20, pad_token_id=0)
+        self.model.compile(optimizer=tf.keras.optimizers.SGD(0.1))
         self.progress = Progress()
         self.evaluations = Evaluations(self._evaluate, log=lambda line: None, **settings)
+        ids = np.random.default_rng(0).integers(1, 20, size=(8, 5))
+        self.rows = Dataset.from_dict({"input_ids": ids.tolist(), "labels": [i % 2 for i in range(8)]})
 
     def _evaluate(self, phase):
         self.weights_seen[self.progress.global_step] = self.model.get_weights()
@@ -42,12 +49,10 @@ class ScriptedRun:
             self.progress, STEPS_PER_EPOCH, self._save, lambda: None, checkpoint_every,
             SimpleNamespace(requested=None), self.evaluations,
         )  # fmt: skip
-        x, y = np.random.default_rng(0).normal(size=(8, 3)), np.zeros((8, 2))
-        while self.progress.global_step < epochs * STEPS_PER_EPOCH and not self.progress.stopped_early:
-            epoch, first = divmod(self.progress.global_step, STEPS_PER_EPOCH)
-            rows = slice(first * 2, None)  # a resumed epoch starts at its first unseen batch
-            self.model.fit(x[rows], y[rows], batch_size=2, epochs=epoch + 1, initial_epoch=epoch, shuffle=False,
-                           callbacks=[monitor, OneEpoch()], verbose=0)  # fmt: skip
+        collate = DefaultDataCollator(return_tensors="np")
+        plan = StepPlan(STEPS_PER_EPOCH, epochs)
+        fit_epochs(self.model, self.rows, collate, 2, plan, seed=0, callbacks=[monitor], progress=self.progress,
+                   verbose=0)  # fmt: skip
         return self
 
 
@@ -105,8 +110,8 @@ def test_an_unknown_best_metric_names_the_metrics_there_are():
 
 
 def test_patience_without_a_best_metric_is_refused_naming_both_settings():
-    from tfhf.preparation import checked_task
     from tfhf.recipe import Eval, Model, Recipe, TextData
+    from tfhf.train.preparation import checked_task
 
     recipe = Recipe(task="text-generation", model=Model(), data=TextData(), eval=Eval(every_steps=10, patience=2))
     with pytest.raises(TfhfError, match="eval.patience needs eval.best_metric"):

@@ -3,10 +3,8 @@
 import numpy as np
 import pytest
 import tensorflow as tf
-from click.testing import CliRunner
 
-from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, save_checkpoint
-from tfhf.cli import main
+from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, invoke, save_checkpoint
 from tfhf.tasks import TASKS
 
 pytestmark = pytest.mark.slow  # several exports or runs, over 15 s: CI runs it, `pytest -m "not slow"` skips it
@@ -19,10 +17,6 @@ ENCODERS = {
     "question-answering": {},
     "fill-mask": {},
 }
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def python_logits(folder, task_name):

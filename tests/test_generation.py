@@ -3,7 +3,7 @@
 import numpy as np
 
 from tests.helpers import tiny_translation_setup
-from tfhf.generation import XlaGenerator, bucket_lengths
+from tfhf.model.generation import XlaGenerator, bucket_lengths
 
 
 def test_bucket_lengths_always_fit_the_longest_input():

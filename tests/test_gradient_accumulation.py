@@ -1,4 +1,4 @@
-"""train.gradient_accumulation_steps and train.label_smoothing: tfhf.train_step against transformers' own step.
+"""train.gradient_accumulation_steps and train.label_smoothing: tfhf.train.train_step against transformers' own step.
 
 With plain SGD (whose update, unlike Adam's, scales with the gradient) and dropout off,
 N micro-batches must move the weights exactly as one batch of N times their size does
@@ -20,8 +20,8 @@ from transformers import (
 )
 
 from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN
-from tfhf import train_step
 from tfhf.recipe import Train
+from tfhf.train import train_step
 
 VOCAB = 60
 BATCH = 32
@@ -133,10 +133,10 @@ def test_label_smoothing_changes_training_and_no_setting_keeps_transformers_step
 
 
 def test_smoothing_question_answering_and_an_uneven_global_batch_are_refused_naming_the_setting():
-    from tfhf.distribution import Plan
     from tfhf.errors import TfhfError
-    from tfhf.preparation import checked_task
     from tfhf.recipe import Model, QuestionAnsweringData, Recipe
+    from tfhf.runtime.distribution import Plan
+    from tfhf.train.preparation import checked_task
 
     qa = Recipe(
         task="question-answering", model=Model(), data=QuestionAnsweringData(), train=Train(label_smoothing=0.1)

@@ -9,18 +9,12 @@ from pathlib import Path
 
 import numpy as np
 import pytest
-from click.testing import CliRunner
 from safetensors.numpy import save_file
 
-from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, save_checkpoint
-from tfhf.cli import main
+from tests.helpers import TINY_DISTILBERT, TINY_MARIAN, invoke, save_checkpoint
 from tfhf.errors import TfhfError
-from tfhf.recipe_loading import apply_overrides, load_recipe
-from tfhf.run_dir import MARKER
-
-
-def invoke(*args, input=None):
-    return CliRunner().invoke(main, [str(a) for a in args], input=input)
+from tfhf.publish.run_dir import MARKER
+from tfhf.recipe.loading import apply_overrides, load_recipe
 
 
 def assert_one_line(result, message, code=2):
@@ -190,7 +184,7 @@ def test_predict_refuses_impossible_generation_options_before_loading(tmp_path, 
 
 
 def test_a_truncated_or_foreign_safetensors_file_is_one_line(classifier):
-    from tfhf.model_loading import load_pretrained_model
+    from tfhf.model.loading import load_pretrained_model
     from tfhf.tasks import TASKS
 
     model_class = TASKS["text-classification"].model_class
@@ -212,12 +206,12 @@ def test_a_tokenizer_folder_without_its_vocabulary_is_one_line(classifier):
 
 
 def test_an_unexpected_failure_is_one_line_pointing_at_the_traceback(tmp_path, monkeypatch):
-    import tfhf.recipe_loading
+    import tfhf.recipe.loading
 
     def broken(path):
         raise RuntimeError("something tfhf did not foresee\nsecond line")
 
-    monkeypatch.setattr(tfhf.recipe_loading, "load_recipe", broken)
+    monkeypatch.setattr(tfhf.recipe.loading, "load_recipe", broken)
     result = invoke("keys", tmp_path / "any.py")
     assert result.exit_code == 1
     assert result.stderr.startswith("tfhf: internal error: RuntimeError: something tfhf did not foresee (traceback: ")
@@ -252,7 +246,7 @@ def test_text_columns_that_hold_no_text_are_refused_naming_the_setting(tmp_path,
 
 
 def test_a_null_in_a_text_column_names_its_row(tmp_path):
-    from tfhf.data import load_splits
+    from tfhf.data.splits import load_splits
     from tfhf.recipe import Seq2SeqData
 
     data = write_rows(tmp_path / "pairs.jsonl", pairs(10) + [{"en": None, "fr": "x"}] + pairs(5))
@@ -262,7 +256,7 @@ def test_a_null_in_a_text_column_names_its_row(tmp_path):
 
 
 def test_a_missing_column_names_the_setting_that_picks_it(tmp_path):
-    from tfhf.data import load_splits
+    from tfhf.data.splits import load_splits
     from tfhf.recipe import ClassificationData
 
     data = write_rows(tmp_path / "rows.jsonl", [{"text": "a", "category": 1}] * 10)
@@ -271,8 +265,6 @@ def test_a_missing_column_names_the_setting_that_picks_it(tmp_path):
 
 
 def test_a_list_valued_label_is_refused_for_text_classification(tmp_path):
-    from tfhf.tasks import TASKS
-
     data = write_rows(tmp_path / "rows.jsonl", [{"text": f"t {i}", "label": [0, 1]} for i in range(20)])
     path = tmp_path / "classify.py"
     path.write_text(
@@ -280,12 +272,12 @@ def test_a_list_valued_label_is_refused_for_text_classification(tmp_path):
         f"recipe = Recipe(task='text-classification', model=Model(config={TINY_DISTILBERT!r}),\n"
         f"                data=ClassificationData(path={str(data)!r}))\n"
     )
-    assert TASKS["text-classification"].data_class.__name__ == "ClassificationData"
     assert_one_line(invoke("run", path, "--output-dir", tmp_path / "out"), "holds lists of labels")
+    assert not (tmp_path / "out").exists()  # refused before anything was written
 
 
 def test_a_csv_header_repeated_mid_file_is_refused(tmp_path):
-    from tfhf.data_files import check_text_file
+    from tfhf.data.files import check_text_file
 
     data = tmp_path / "rows.csv"
     data.write_text("text,label\na,x\nb,y\ntext,label\nc,x\n")
@@ -294,7 +286,7 @@ def test_a_csv_header_repeated_mid_file_is_refused(tmp_path):
 
 
 def test_a_looping_link_in_a_data_folder_is_refused(tmp_path):
-    from tfhf.data import load_splits
+    from tfhf.data.splits import load_splits
     from tfhf.recipe import Seq2SeqData, TextData
 
     folder = tmp_path / "data"
@@ -316,7 +308,7 @@ def test_a_looping_link_in_a_data_folder_is_refused(tmp_path):
 
 
 def test_load_kwargs_reach_a_local_json_document(tmp_path):
-    from tfhf.data import load_splits
+    from tfhf.data.splits import load_splits
     from tfhf.recipe import Seq2SeqData
 
     data = tmp_path / "nested.json"
@@ -327,7 +319,7 @@ def test_load_kwargs_reach_a_local_json_document(tmp_path):
 
 
 def test_a_huge_word_is_cut_for_tokenizer_training_with_a_warning():
-    from tfhf.tokenizer_training import LONGEST_WORD, train_tokenizer
+    from tfhf.data.tokenizer_training import LONGEST_WORD, train_tokenizer
 
     lines = []
     texts = ["open the file"] * 50 + ["x" * 200_000 + " tail"]
@@ -373,7 +365,7 @@ def test_predict_refuses_a_text_longer_than_the_models_positions(classifier):
 def test_a_full_disk_while_saving_is_one_line_and_loses_nothing(tmp_path, tiny_recipe_file, monkeypatch):
     import errno
 
-    import tfhf.engine
+    import tfhf.run.finish
 
     out = tmp_path / "run"
     assert invoke("run", tiny_recipe_file, "--output-dir", out).exit_code == 0
@@ -382,7 +374,7 @@ def test_a_full_disk_while_saving_is_one_line_and_loses_nothing(tmp_path, tiny_r
     def disk_full(*args, **kwargs):
         raise OSError(errno.ENOSPC, "No space left on device")
 
-    monkeypatch.setattr(tfhf.engine, "write_json", disk_full)  # while publishing the second run
+    monkeypatch.setattr(tfhf.run.finish, "write_json", disk_full)  # while publishing the second run
     result = invoke("run", tiny_recipe_file, "--output-dir", out, "--set", "train.seed=5")
     assert_one_line(result, "the disk is full while writing")
     assert {
@@ -392,17 +384,17 @@ def test_a_full_disk_while_saving_is_one_line_and_loses_nothing(tmp_path, tiny_r
 
 
 def test_a_read_only_output_dir_is_refused_before_any_work(tmp_path, tiny_recipe_file, monkeypatch):
-    import tfhf.run_dir
+    import tfhf.publish.run_dir
 
     out = tmp_path / "run"
     out.mkdir()
-    real_access = tfhf.run_dir.os.access
+    real_access = tfhf.publish.run_dir.os.access
 
     # As a read-only mount answers (root ignores permission bits, so they cannot show it here).
     def access(path, mode):
         return not (Path(path) == out and mode & os.W_OK) and real_access(path, mode)
 
-    monkeypatch.setattr(tfhf.run_dir.os, "access", access)
+    monkeypatch.setattr(tfhf.publish.run_dir.os, "access", access)
     result = invoke("run", tiny_recipe_file, "--output-dir", out)
     assert_one_line(result, f"output directory {out} is not writable; choose another --output-dir")
     assert "== Data" not in result.output  # refused before the data was read
@@ -430,3 +422,70 @@ def test_a_bare_file_name_one_letter_off_is_a_typo_of_the_file_here_not_a_hub_id
     )
     assert ran.stderr == "tfhf: error: data file not found: pairs.jsnl (data.path); did you mean pairs.jsonl?\n"
     assert ran.returncode == 2
+
+
+def snapshot(folder):
+    """{relative path: bytes} of every file below `folder`."""
+    return {path: path.read_bytes() for path in sorted(Path(folder).rglob("*")) if path.is_file()}
+
+
+def classification_rows(count, long_every=0, words=3000):
+    """Labelled texts; every `long_every`-th one `words` words long."""
+    rows = []
+    for i in range(count):
+        text = " ".join(["lang"] * words) if long_every and i % long_every == 0 else f"short text number {i}"
+        rows.append({"text": text, "label": i % 2})
+    return rows
+
+
+def classification_recipe(folder, rows):
+    data = write_rows(folder / "texts.jsonl", rows)
+    path = folder / "classify.py"
+    path.write_text(
+        "from tfhf.recipe import ClassificationData, Model, Recipe, Train\n"
+        f"recipe = Recipe(task='text-classification', model=Model(config={TINY_DISTILBERT!r}, tokenizer_vocab_size=300),\n"
+        f"                data=ClassificationData(path={str(data)!r}), train=Train(epochs=1, batch_size=8))\n"
+    )
+    return path
+
+
+def test_auto_lengths_of_a_from_scratch_model_are_capped_at_its_default_positions_and_say_so(tmp_path):
+    recipe = classification_recipe(tmp_path, classification_rows(60, long_every=20))  # 5% of the texts are long
+    result = invoke("doctor", recipe, "--set", "data.max_length='auto'")
+    assert "data.max_length=auto: 512 tokens" in result.output, result.output[-3000:]
+    assert "capped at the model's 512 positions" in result.output
+
+
+def test_a_max_length_the_special_tokens_fill_is_refused(tmp_path):
+    recipe = classification_recipe(tmp_path, classification_rows(40))
+    before = snapshot(tmp_path)
+    result = invoke("run", recipe, "--output-dir", tmp_path / "out", "--set", "data.max_length=1")
+    assert_one_line(result, "data.max_length=1 leaves no room for text: the tokenizer adds 2 special token(s)")
+    assert snapshot(tmp_path) == before
+
+
+def test_a_model_config_that_fails_transformers_own_assert_names_the_model_config(tmp_path):
+    recipe = classification_recipe(tmp_path, classification_rows(40))
+    before = snapshot(tmp_path)
+    result = invoke("run", recipe, "--output-dir", tmp_path / "out", "--set", "model.config.n_heads=3")
+    assert_one_line(result, "model.config cannot build a 'distilbert' model: ")
+    assert "change the model.config keys it names" in result.stderr
+    assert snapshot(tmp_path) == before
+
+
+def test_a_checkpoint_whose_tokenizer_json_is_not_json_names_the_file(classifier):
+    (classifier / "tokenizer.json").write_text("not json {")
+    before = snapshot(classifier)
+    result = invoke("predict", classifier, "hello")
+    assert_one_line(result, f"{classifier / 'tokenizer.json'} is not valid JSON")
+    assert snapshot(classifier) == before
+
+
+def test_a_fifo_as_data_path_is_refused_as_a_local_path_never_looked_up_on_the_hub(tmp_path):
+    fifo = tmp_path / "pairs.jsonl"
+    os.mkfifo(fifo)
+    recipe = recipe_file(tmp_path, "epochs=1", data=fifo)
+    before = sorted(tmp_path.iterdir())
+    result = invoke("run", recipe, "--output-dir", tmp_path / "out")
+    assert_one_line(result, f"data.path {fifo} is not a regular file or folder (a pipe, socket or device)")
+    assert "Hub" not in result.stderr and sorted(tmp_path.iterdir()) == before

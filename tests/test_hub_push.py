@@ -97,8 +97,8 @@ class RecordingPusher:
 
 
 def test_every_steps_pushes_between_epoch_ends_too(tmp_path):
-    from tfhf.hub_push import HubPushCallback
-    from tfhf.training import Progress
+    from tfhf.publish.hub_push import HubPushCallback
+    from tfhf.train.loop import Progress
 
     progress, pusher = Progress(), RecordingPusher()
     callback = HubPushCallback(pusher, lambda folder: (folder / "tf_model.h5").write_text("w"), progress, every_steps=2)
@@ -117,8 +117,8 @@ def test_every_steps_pushes_between_epoch_ends_too(tmp_path):
 
 
 def test_every_steps_pushes_once_when_one_call_steps_over_a_multiple(tmp_path):
-    from tfhf.hub_push import HubPushCallback
-    from tfhf.training import Progress
+    from tfhf.publish.hub_push import HubPushCallback
+    from tfhf.train.loop import Progress
 
     progress, pusher = Progress(), RecordingPusher()
     callback = HubPushCallback(pusher, lambda folder: (folder / "tf_model.h5").write_text("w"), progress, every_steps=5)
@@ -133,7 +133,7 @@ def test_every_steps_pushes_once_when_one_call_steps_over_a_multiple(tmp_path):
 
 
 def finished_run(folder, repo_id="me/finished"):
-    from tfhf.run_dir import write_marker
+    from tfhf.publish.run_dir import write_marker
 
     folder.mkdir()
     (folder / "recipe.json").write_text(json.dumps({"task": "translation", "hub": {"repo_id": repo_id}}))

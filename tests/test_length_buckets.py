@@ -4,8 +4,8 @@ import numpy as np
 import pytest
 from datasets import Dataset
 
-from tfhf.length_buckets import LengthBuckets, bucket_boundaries, padded_token_counts
-from tfhf.training import epoch_order
+from tfhf.data.length_buckets import LengthBuckets, bucket_boundaries, padded_token_counts
+from tfhf.train.loop import epoch_order
 
 PAD = 1
 
@@ -129,7 +129,7 @@ def test_padded_token_counts_use_the_mask_and_text_to_text_targets():
 def test_a_resumed_bucketed_epoch_continues_with_the_batches_the_full_epoch_had():
     from tests.helpers import tiny_translation_setup
     from tfhf.recipe import Seq2SeqData
-    from tfhf.training import epoch_batches
+    from tfhf.train.loop import epoch_batches
 
     task, tokenizer, model, rows = tiny_translation_setup(pairs=160)
     data = Seq2SeqData(path="unused", source_column="en", target_column="fr")

@@ -5,7 +5,7 @@ import pytest
 from tokenizers import Tokenizer, models, pre_tokenizers
 from transformers import PreTrainedTokenizerFast
 
-from tfhf.length_report import LengthLimit, report_lengths
+from tfhf.data.length_report import LengthLimit, report_lengths
 from tfhf.recipe import ClassificationData, Seq2SeqData, TokenClassificationData
 from tfhf.tasks import TASKS
 

@@ -1,8 +1,8 @@
 """Progress lines for a log file: at most one per interval, with the step, epoch, loss, speed and time left."""
 
-from tfhf import log_progress
-from tfhf.log_progress import LogProgress
-from tfhf.training import Progress
+from tfhf.train import progress as log_progress
+from tfhf.train.loop import Progress
+from tfhf.train.progress import LogProgress
 
 
 def test_a_line_every_interval_with_step_epoch_loss_speed_and_eta(monkeypatch):

@@ -1,13 +1,14 @@
 """The learning rate at each step, against the formula of each train.lr_schedule, and gradient clipping."""
 
+import json
 import math
 
 import pytest
 import tensorflow as tf
 
 from tests.helpers import run
-from tfhf.lr_schedules import make_optimizer
 from tfhf.recipe import Train
+from tfhf.train.lr_schedules import make_optimizer
 
 PEAK, TOTAL, WARMUP = 1e-3, 100, 10  # warmup_ratio 0.1 of 100 steps
 
@@ -57,3 +58,7 @@ def test_a_run_trains_with_cosine_decay_and_clipping(tmp_path, tiny_recipe_file)
     assert result.exit_code == 0, result.output[-3000:]
     saved = (tmp_path / "run" / "recipe.json").read_text()
     assert '"lr_schedule": "cosine"' in saved and '"max_grad_norm": 1.0' in saved
+    assert run(tiny_recipe_file, tmp_path / "linear").exit_code == 0
+    losses = [json.loads((tmp_path / name / "metrics.json").read_text())["train"]["loss"] for name in ("run", "linear")]
+    assert all(map(math.isfinite, losses[0]))
+    assert losses[0] != losses[1]  # the schedule and the clipping changed what training computed

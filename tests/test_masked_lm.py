@@ -5,15 +5,13 @@ import textwrap
 
 import datasets
 import numpy as np
-from click.testing import CliRunner
 
-from tests.helpers import assert_predict_reproduces_predictions, assert_repeats, predict_json, sample_pairs
-from tfhf.cli import main
-from tfhf.masking import WholeWordMaskCollator, words
+from tests.helpers import assert_predict_reproduces_predictions, assert_repeats, invoke, predict_json, sample_pairs
+from tfhf.data.tokenizer_training import train_tokenizer
 from tfhf.recipe import SAMPLES_DIR, MaskedLMData
 from tfhf.tasks import TASKS
 from tfhf.tasks.masked_lm import fixed_masking
-from tfhf.tokenizer_training import train_tokenizer
+from tfhf.tasks.masking import WholeWordMaskCollator, words
 
 TEXTS = [pair["en"] for pair in sample_pairs(300)]
 
@@ -91,7 +89,7 @@ def test_a_shrunk_masked_lm_run_reports_fill_mask_before_and_after_and_repeats(t
         )
     )
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(out)])
+    result = invoke("run", recipe, "--output-dir", out)
     assert result.exit_code == 0, result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["task"] == "fill-mask"

@@ -6,8 +6,8 @@ import pytest
 import sacrebleu
 
 from tests.helpers import tiny_translation_setup
-from tfhf.metrics import bleu
 from tfhf.recipe import Seq2SeqData
+from tfhf.scores.metrics import bleu
 
 PREDICTIONS = [
     "Le fichier a été supprimé.",

@@ -4,18 +4,16 @@ import json
 import subprocess
 import sys
 
-from click.testing import CliRunner
 from huggingface_hub import ModelCard
 from PIL import Image
 
-from tfhf.cli import main
-from tfhf.model_card import card_text
+from tests.helpers import run
+from tfhf.publish.model_card import card_text
 
 
 def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
     out = tmp_path / "out"
-    args = ["run", str(tiny_recipe_file), "--output-dir", str(out), "--set", "eval.each_epoch=True"]
-    result = CliRunner().invoke(main, args + ["--set", "train.epochs=2"])
+    result = run(tiny_recipe_file, out, "eval.each_epoch=True", "train.epochs=2")
     assert result.exit_code == 0, result.output[-3000:]
     metrics = json.loads((out / "metrics.json").read_text())
 

@@ -8,10 +8,10 @@ from safetensors.numpy import save_file
 from transformers.modeling_tf_pytorch_utils import TransposeType, convert_tf_weight_name_to_pt_weight_name
 
 from tests.helpers import TINY_MARIAN, sample_pairs, tiny_translation_setup
+from tfhf.data.tokenizer_training import train_tokenizer
 from tfhf.errors import TfhfError
-from tfhf.model_loading import build_model, load_pretrained_model, load_tokenizer
+from tfhf.model.loading import build_model, load_pretrained_model, load_tokenizer
 from tfhf.tasks import TASKS
-from tfhf.tokenizer_training import train_tokenizer
 
 
 def assert_same_weights(model, other):

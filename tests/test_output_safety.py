@@ -6,12 +6,10 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from tfhf.cli import main
+from tests.helpers import invoke
 from tfhf.errors import TfhfError
-from tfhf.resume import saved_run
-from tfhf.run_dir import (
+from tfhf.publish.run_dir import (
     MARKER,
     check_output_dir,
     lock_path,
@@ -22,10 +20,11 @@ from tfhf.run_dir import (
     staging_name,
     write_marker,
 )
+from tfhf.train.resume import saved_run
 
 
 def run_cli(*args):
-    return CliRunner().invoke(main, [str(a) for a in args], catch_exceptions=False)
+    return invoke(*args, catch_exceptions=False)
 
 
 def tree(folder):
@@ -120,7 +119,7 @@ def test_an_incomplete_staging_folder_is_removed_and_a_lost_target_put_back(tmp_
 
 HOLD_LOCK = """
 import sys, time
-from tfhf.run_dir import output_lock
+from tfhf.publish.run_dir import output_lock
 with output_lock(sys.argv[1], print):
     print("locked", flush=True)
     time.sleep(120)

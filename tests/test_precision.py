@@ -6,12 +6,12 @@ import numpy as np
 import pytest
 import tensorflow as tf
 import tf_keras
-from click.testing import CliRunner
 from transformers import DistilBertConfig, TFAutoModelForSequenceClassification
 
-from tfhf import precision, preparation
-from tfhf.cli import main
+from tests.helpers import invoke
 from tfhf.recipe import Model, Recipe, TextData, Train
+from tfhf.runtime import precision
+from tfhf.train import preparation
 
 
 @pytest.fixture
@@ -70,11 +70,9 @@ def test_mixed_bfloat16_the_tpus_policy_trains_with_float32_logits_and_no_loss_s
 
 
 def test_a_translation_run_under_mixed_float16_trains_evaluates_and_saves(tmp_path, tiny_recipe_file, restore_policy):
-    # Marian needed two fixes to run under float16 (tfhf.precision): its embedding scale and its forced EOS.
+    # Marian needed two fixes to run under float16 (tfhf.runtime.precision): its embedding scale and its forced EOS.
     out = tmp_path / "out"
-    result = CliRunner().invoke(
-        main, ["run", str(tiny_recipe_file), "--output-dir", str(out), "--set", "runtime.precision=mixed_float16"]
-    )
+    result = invoke("run", tiny_recipe_file, "--output-dir", out, "--set", "runtime.precision=mixed_float16")
     assert result.exit_code == 0, result.output[-3000:]
     assert "precision mixed_float16" in result.output
     metrics = json.loads((out / "metrics.json").read_text())

@@ -7,10 +7,8 @@ import subprocess
 import sys
 
 import pytest
-from click.testing import CliRunner
 
-from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, sample_pairs, save_checkpoint
-from tfhf.cli import main
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, invoke, sample_pairs, save_checkpoint
 
 CONTEXT = "The bakery on Mill Street was founded in 1902 by Ada Winter, who had learned the trade in the capital."
 
@@ -28,7 +26,7 @@ CASES = {
 
 
 def predict(*args, input=None):
-    return CliRunner().invoke(main, ["predict", *map(str, args)], input=input)
+    return invoke("predict", *map(str, args), input=input)
 
 
 def json_lines(result):
@@ -63,7 +61,7 @@ def translation_run(tmp_path_factory):
     pairs = folder / "pairs.jsonl"
     pairs.write_text("".join(json.dumps(pair, ensure_ascii=False) + "\n" for pair in sample_pairs(120)))
     out = folder / "out"
-    result = CliRunner().invoke(main, ["run", str(write_recipe(folder, pairs)), "--output-dir", str(out)])
+    result = invoke("run", str(write_recipe(folder, pairs)), "--output-dir", out)
     assert result.exit_code == 0, result.output[-3000:]
     return out
 
@@ -190,7 +188,7 @@ def test_the_modules_predict_loads_import_no_scoring_library_and_no_datasets():
     # tfhf predict imports the task modules; what only training and scoring use waits until they run.
     training_only = ("datasets", "rouge_score", "nltk", "seqeval", "sacrebleu")
     code = (
-        "import sys; import tfhf.predict, tfhf.model_loading, tfhf.tasks; "
+        "import sys; import tfhf.commands.predict, tfhf.model.loading, tfhf.tasks; "
         f"print([name for name in {training_only!r} if name in sys.modules])"
     )
     ran = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=300)

@@ -10,13 +10,11 @@ from pathlib import Path
 import numpy as np
 import pytest
 import tensorflow as tf
-from click.testing import CliRunner
 from transformers import AutoTokenizer
 
-from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, save_checkpoint
-from tfhf.cli import main
-from tfhf.model_card import write_model_card
-from tfhf.model_files import save_model_files
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, invoke, save_checkpoint
+from tfhf.publish.model_card import write_model_card
+from tfhf.publish.model_files import save_model_files
 from tfhf.recipe import Model, Recipe
 from tfhf.tasks import TASKS
 
@@ -144,7 +142,7 @@ def test_a_runs_pytorch_card_snippet_runs_and_translates_as_tfhf_predict_does(
     tmp_path, tiny_recipe_file, pytorch_python
 ):
     out = tmp_path / "run"
-    result = CliRunner().invoke(main, ["run", str(tiny_recipe_file), "--output-dir", str(out)])
+    result = invoke("run", tiny_recipe_file, "--output-dir", out)
     assert result.exit_code == 0, result.output[-3000:]
     generation = json.loads((out / "generation_config.json").read_text())
     assert generation["max_new_tokens"] == 8 and generation.get("num_beams", 1) == 1  # the recipe's, not 20 tokens
@@ -162,7 +160,7 @@ def test_a_runs_pytorch_card_snippet_runs_and_translates_as_tfhf_predict_does(
     assert ran.returncode == 0, ran.stderr[-3000:]
     in_pytorch = json.loads(ran.stdout.strip().splitlines()[-1])
 
-    predicted = CliRunner().invoke(main, ["predict", str(out), *sources])
+    predicted = invoke("predict", out, *sources)
     assert predicted.exit_code == 0, predicted.output[-3000:]
     in_tensorflow = [json.loads(line)["outputs"][0] for line in predicted.stdout.splitlines() if line.startswith("{")]
     assert in_pytorch == in_tensorflow

@@ -6,12 +6,12 @@ import datasets
 import numpy as np
 import pytest
 
+from tfhf.data.tokenizer_training import train_tokenizer
 from tfhf.errors import TfhfError
-from tfhf.qa_windows import NOT_CONTEXT, best_answers, windows
 from tfhf.recipe import QuestionAnsweringData
-from tfhf.squad import normalize_answer, squad_scores, token_f1
+from tfhf.scores.squad import normalize_answer, squad_scores, token_f1
 from tfhf.tasks import TASKS
-from tfhf.tokenizer_training import train_tokenizer
+from tfhf.tasks.qa_windows import NOT_CONTEXT, best_answers, windows
 
 FILLER = "The town has a quiet market square and a small library near the old bridge. "
 CONTEXT = FILLER * 6 + "The mill was founded in 1887 by Mara Lind. " + FILLER * 2

@@ -6,7 +6,7 @@ import pytest
 
 from tfhf.errors import TfhfError
 from tfhf.recipe import Recipe, Seq2SeqData
-from tfhf.recipe_loading import apply_overrides, load_recipe, summary
+from tfhf.recipe.loading import apply_overrides, load_recipe, summary
 from tfhf.tasks import TASKS
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -9,10 +9,8 @@ import json
 from pathlib import Path
 
 import pytest
-from click.testing import CliRunner
 
-from tests.helpers import assert_pipeline_reproduces_predictions, assert_predict_reproduces_predictions
-from tfhf.cli import main
+from tests.helpers import assert_pipeline_reproduces_predictions, assert_predict_reproduces_predictions, invoke
 
 RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 
@@ -20,7 +18,7 @@ RECIPES = Path(__file__).resolve().parents[1] / "recipes"
 @pytest.mark.slow
 @pytest.mark.recipe_results
 def test_translation_default_reaches_bleu_40_with_30_points_gained(tmp_path):
-    result = CliRunner().invoke(main, ["run", str(RECIPES / "translation.py"), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", RECIPES / "translation.py", "--output-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["after"]["bleu"] >= 40
@@ -33,7 +31,7 @@ def test_translation_default_reaches_bleu_40_with_30_points_gained(tmp_path):
 @pytest.mark.slow
 @pytest.mark.recipe_results
 def test_summarization_default_gains_10_rouge1_points_and_beats_lead_3(tmp_path):
-    result = CliRunner().invoke(main, ["run", str(RECIPES / "summarization.py"), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", RECIPES / "summarization.py", "--output-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["after"]["rouge1"] >= metrics["before"]["rouge1"] + 10
@@ -46,7 +44,7 @@ def test_summarization_default_gains_10_rouge1_points_and_beats_lead_3(tmp_path)
 @pytest.mark.slow
 @pytest.mark.recipe_results
 def test_causal_lm_default_halves_perplexity(tmp_path):
-    result = CliRunner().invoke(main, ["run", str(RECIPES / "causal_lm.py"), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", RECIPES / "causal_lm.py", "--output-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["after"]["perplexity"] <= metrics["before"]["perplexity"] / 2
@@ -56,7 +54,7 @@ def test_causal_lm_default_halves_perplexity(tmp_path):
 @pytest.mark.slow
 @pytest.mark.recipe_results
 def test_masked_lm_default_lowers_perplexity_on_the_same_masked_positions(tmp_path):
-    result = CliRunner().invoke(main, ["run", str(RECIPES / "masked_lm.py"), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", RECIPES / "masked_lm.py", "--output-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["before"]["masked_tokens"] == metrics["after"]["masked_tokens"] > 0
@@ -66,7 +64,7 @@ def test_masked_lm_default_lowers_perplexity_on_the_same_masked_positions(tmp_pa
 
 def run_default(tmp_path, name):
     """The default's metrics; what it saved in predictions.jsonl is checked against `tfhf predict`."""
-    result = CliRunner().invoke(main, ["run", str(RECIPES / name), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", RECIPES / name, "--output-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     assert_predict_reproduces_predictions(tmp_path / "run")
     return json.loads((tmp_path / "run" / "metrics.json").read_text())

@@ -66,7 +66,7 @@ def stop_at_first_checkpoint(recipe, out):
 
 
 # Everything a Trainer user turns on at once: micro-batches of 8 summed into steps of 16, clipping, cosine
-# decay, label smoothing (tfhf.train_step), evaluation every 10 steps and early stopping (tfhf.evaluations).
+# decay, label smoothing (tfhf.train.train_step), evaluation every 10 steps and early stopping (tfhf.train.evaluations).
 EVERYTHING = (
     "train.batch_size=8", "train.gradient_accumulation_steps=2", "train.max_grad_norm=0.5",
     "train.lr_schedule='cosine'", "train.warmup_ratio=0.1", "train.label_smoothing=0.1",
@@ -77,7 +77,7 @@ EVERYTHING = (
 @pytest.mark.parametrize(
     ("more", "kill_at"),
     # 42: after 4 evaluations, one since the best, mid-way through the patience. The plain run saves in the
-    # foreground, the other in the background (tfhf.checkpoints): both resume exactly.
+    # foreground, the other in the background (tfhf.train.checkpoints): both resume exactly.
     [(("train.checkpoint_in_background=False",), 1), (EVERYTHING, 42)],
     ids=["plain-foreground-saves", "accumulation-clipping-cosine-smoothing-early-stop"],
 )

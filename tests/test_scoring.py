@@ -3,17 +3,11 @@
 import json
 
 import pytest
-from click.testing import CliRunner
 
-from tests.helpers import sample_pairs, without_timings, write_recipe
-from tfhf.cli import main
-from tfhf.run_dir import marker
+from tests.helpers import invoke, sample_pairs, without_timings, write_recipe
+from tfhf.publish.run_dir import marker
 
 pytestmark = pytest.mark.slow  # several exports or runs, over 15 s: CI runs it, `pytest -m "not slow"` skips it
-
-
-def invoke(*args):
-    return CliRunner().invoke(main, [str(a) for a in args])
 
 
 def test_eval_of_a_run_repeats_its_validation_scores_and_scores_a_test_split(tmp_path):

@@ -5,9 +5,10 @@ from pathlib import Path
 import pytest
 import tensorflow as tf
 
-from tfhf import preparation, runtime
-from tfhf.recipe_loading import apply_overrides, load_recipe
-from tfhf.training import epoch_batches
+from tfhf.recipe.loading import apply_overrides, load_recipe
+from tfhf.runtime import start as runtime
+from tfhf.train import preparation
+from tfhf.train.loop import epoch_batches
 
 RECIPES = sorted(Path(__file__).resolve().parents[1].glob("recipes/*.py"))
 

@@ -5,7 +5,7 @@ import tensorflow as tf
 import tf_keras
 from tensorflow.python.autograph.core import ag_ctx
 
-from tfhf.step_tracing import create_optimizer_variables, trace_train_step_without_autograph
+from tfhf.train.step_tracing import create_optimizer_variables, trace_train_step_without_autograph
 
 
 class Recording(tf_keras.Model):

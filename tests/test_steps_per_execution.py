@@ -8,7 +8,7 @@ import pytest
 
 from tests.helpers import run, weights, write_task_recipe
 from tfhf.recipe import SAMPLES_DIR
-from tfhf.training import NonFiniteLoss, Progress, TrainingMonitor, reached_multiple
+from tfhf.train.loop import NonFiniteLoss, Progress, TrainingMonitor, reached_multiple
 
 
 def test_reached_multiple_sees_every_multiple_a_call_steps_over():

@@ -12,10 +12,10 @@ import pytest
 
 from tests.helpers import TINY_DISTILBERT, TINY_GPT2, run, weights, write_task_recipe
 from tests.test_resume import start, wait_for_checkpoint
-from tfhf import streaming
-from tfhf.preparation import make_tokenizer
+from tfhf.data import streaming
 from tfhf.recipe import Model, Recipe, TextData
 from tfhf.tasks import TASKS
+from tfhf.train.preparation import make_tokenizer
 
 WORDS = [
     "the",

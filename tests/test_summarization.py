@@ -5,7 +5,6 @@ import textwrap
 from dataclasses import replace
 
 import pytest
-from click.testing import CliRunner
 from rouge_score import rouge_scorer
 from transformers import MarianConfig
 
@@ -13,12 +12,12 @@ from tests.helpers import (
     assert_pipeline_reproduces_predictions,
     assert_predict_reproduces_predictions,
     assert_repeats,
+    invoke,
     predict_json,
 )
-from tfhf.cli import main
-from tfhf.metrics import ROUGE_TYPES, rouge
 from tfhf.recipe import SAMPLES_DIR, Model, Recipe, Seq2SeqData
-from tfhf.sentences import lead, split_sentences
+from tfhf.scores.metrics import ROUGE_TYPES, rouge
+from tfhf.scores.sentences import lead, split_sentences
 from tfhf.tasks import TASKS
 
 
@@ -101,7 +100,7 @@ def tiny_summarization_recipe(tmp_path):
 @pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
 def test_a_shrunk_summarization_run_repeats_its_metrics(tmp_path):
     recipe = tiny_summarization_recipe(tmp_path)
-    result = CliRunner().invoke(main, ["run", str(recipe), "--output-dir", str(tmp_path / "run")])
+    result = invoke("run", recipe, "--output-dir", tmp_path / "run")
     assert result.exit_code == 0, result.output
     metrics = json.loads((tmp_path / "run" / "metrics.json").read_text())
     assert metrics["task"] == "summarization"
@@ -137,9 +136,7 @@ def t5_like_checkpoint(folder, task_specific_params):
 )
 def test_bad_summarization_input_is_one_line_exit_2(tmp_path, override, message):
     out = tmp_path / "run"
-    result = CliRunner().invoke(
-        main, ["run", str(tiny_summarization_recipe(tmp_path)), "--set", override, "--output-dir", str(out)]
-    )
+    result = invoke("run", tiny_summarization_recipe(tmp_path), "--set", override, "--output-dir", out)
     assert result.exit_code == 2
     error_line = result.stderr.rstrip("\n").split("\n")[-1]  # after any tokenization progress bars
     assert error_line.startswith("tfhf: error: ") and message in error_line
@@ -149,16 +146,8 @@ def test_bad_summarization_input_is_one_line_exit_2(tmp_path, override, message)
 def test_a_prefix_for_a_model_trained_without_prefixes_is_refused(tmp_path):
     checkpoint = t5_like_checkpoint(tmp_path / "no_prefixes", None)
     out = tmp_path / "run"
-    result = CliRunner().invoke(
-        main,
-        [
-            "run",
-            str(tiny_summarization_recipe(tmp_path)),
-            "--output-dir",
-            str(out),
-            "--set",
-            f"model.checkpoint={checkpoint!r}",
-        ],
+    result = invoke(
+        "run", tiny_summarization_recipe(tmp_path), "--output-dir", out, "--set", f"model.checkpoint={checkpoint!r}"
     )
     assert result.exit_code == 2
     assert result.stderr == (

@@ -4,10 +4,10 @@ import datasets
 import pytest
 
 from tfhf.errors import TfhfError
-from tfhf.labels import head_config, label_names
-from tfhf.metrics import classification_scores
 from tfhf.recipe import ClassificationData
+from tfhf.scores.metrics import classification_scores
 from tfhf.tasks import TASKS
+from tfhf.tasks.labels import head_config, label_names
 
 
 def splits(train_labels, validation_labels=("joy",)):

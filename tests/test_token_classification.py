@@ -5,8 +5,8 @@ import pytest
 from seqeval import metrics as seqeval_metrics
 
 from tfhf.errors import TfhfError
-from tfhf.metrics import entity_scores
 from tfhf.recipe import TokenClassificationData
+from tfhf.scores.metrics import entity_scores
 from tfhf.tasks import TASKS
 from tfhf.tasks.token_classification import align_labels, inside_ids, word_tags
 

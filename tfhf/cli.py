@@ -5,7 +5,7 @@ from pathlib import Path
 
 import click
 
-from tfhf.data_files import check_local_path
+from tfhf.data.files import check_local_path
 from tfhf.errors import TfhfError
 
 
@@ -73,8 +73,8 @@ def run(recipe_file, overrides, output_dir, restart):
     Run again into the same output directory, an interrupted run resumes from its latest
     checkpoint.
     """
-    from tfhf.recipe_loading import apply_overrides, load_recipe
-    from tfhf.signals import Interrupted
+    from tfhf.recipe.loading import apply_overrides, load_recipe
+    from tfhf.train.signals import Interrupted
 
     try:
         recipe = apply_overrides(load_recipe(recipe_file), overrides)
@@ -102,13 +102,13 @@ def doctor(recipe_file, overrides):
     Prints the first example as the model gets it and one line per check (pass, warn,
     fail, with the fix). Exits 1 when a check fails.
     """
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf.recipe.loading import apply_overrides, load_recipe
 
     try:
         recipe = apply_overrides(load_recipe(recipe_file), overrides)
-        from tfhf import engine
+        from tfhf.commands.doctor import diagnose  # heavy: TensorFlow, transformers, datasets
 
-        checks = engine.diagnose(recipe, log=click.echo)
+        checks = diagnose(recipe, log=click.echo)
     except TfhfError as error:
         fail(error)
     sys.exit(1 if any(check.status == "fail" for check in checks) else 0)
@@ -145,7 +145,7 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, eval_bat
     """
     import json
 
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf.recipe.loading import apply_overrides, load_recipe
 
     try:
         if (steps is not None and steps < 2) or warmup < 1 or rounds < 1 or eager_batches < 1:
@@ -159,8 +159,8 @@ def bench(recipe_file, overrides, steps, warmup, rounds, eager_batches, eval_bat
             output.parent.mkdir(parents=True, exist_ok=True)
         except OSError as error:
             raise TfhfError(f"cannot write --output {output}: {error.strerror}") from None
-        from tfhf import bench as benchmark
-        from tfhf.checkpoints import replace_text
+        from tfhf.commands import bench as benchmark
+        from tfhf.train.checkpoints import replace_text
 
         results = benchmark.run_benchmark(recipe, steps, warmup, rounds, eager_batches, batch_sizes, log=click.echo)
         replace_text(output, json.dumps(results, indent=2))
@@ -217,13 +217,13 @@ def predict(model, texts, text_file, context, task, seed, xla, trust_remote_code
     """
     import json
 
-    from tfhf import xla_cache
+    from tfhf.runtime import xla_cache
 
     cache = xla_cache.enable() if xla else None  # before TensorFlow starts: it reads the flag once
     try:
         check_generation_options(options)
         texts = list(texts) or read_texts(text_file)
-        from tfhf.predict import Predictor  # heavy: TensorFlow, transformers
+        from tfhf.commands.predict import Predictor  # heavy: TensorFlow, transformers
 
         predictor = Predictor(model, task=task, trust_remote_code=trust_remote_code)
         results = predictor(texts, context=context, seed=seed, xla=xla, **options)
@@ -285,19 +285,19 @@ def read_texts(text_file):
 )
 def evaluate(model, recipe_file, split, overrides, output_dir):
     """Score MODEL_OR_RUN_DIR on a split, without training, as its run (or RECIPE_FILE) evaluates."""
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf.recipe.loading import apply_overrides, load_recipe
 
     try:
         if recipe_file:
             recipe = load_recipe(recipe_file)
         else:
-            from tfhf.scoring import recipe_from_run
+            from tfhf.commands.evaluate import recipe_from_run
 
             recipe = recipe_from_run(model)
         recipe = apply_overrides(recipe, overrides)
         split = split or recipe.data.validation_split
         output_dir = output_dir or Path("runs") / f"eval-{Path(model).name}-{split}"
-        from tfhf.scoring import score  # heavy: TensorFlow, transformers, datasets
+        from tfhf.commands.evaluate import score  # heavy: TensorFlow, transformers, datasets
 
         score(recipe, model, split, output_dir, log=click.echo)
     except TfhfError as error:
@@ -312,7 +312,7 @@ def evaluate(model, recipe_file, split, overrides, output_dir):
 def export_command(run_dir, export_format, batch_size, length):
     """Export the model of RUN_DIR for TF Serving (SavedModel) or TensorFlow Lite, into RUN_DIR/export/."""
     try:
-        from tfhf.export import export  # heavy: TensorFlow, transformers
+        from tfhf.commands.export import export  # heavy: TensorFlow, transformers
 
         export(run_dir, export_format, batch_size=batch_size, length=length, log=click.echo)
     except TfhfError as error:
@@ -324,10 +324,12 @@ def export_command(run_dir, export_format, batch_size, length):
 @click.option("--repo-id", help="The Hub model repo (default: the run's hub.repo_id).")
 def push(run_dir, repo_id):
     """Push the finished run in RUN_DIR to the Hub, without training again (e.g. after its final push failed)."""
-    from tfhf.hub_push import push_finished_run
+    from tfhf.publish.hub_push import push_finished_run
 
-    if not push_finished_run(run_dir, repo_id, log=click.echo):
-        sys.exit(1)
+    try:
+        push_finished_run(run_dir, repo_id, log=click.echo)
+    except TfhfError as error:
+        fail(error)
 
 
 @main.command()
@@ -336,7 +338,7 @@ def devices(as_json):
     """Show the TPU and GPUs this machine reaches, and what runtime.strategy=auto and precision=auto pick."""
     import json
 
-    from tfhf.devices import describe, summary  # heavy: TensorFlow
+    from tfhf.runtime.devices import describe, summary  # heavy: TensorFlow
 
     found = describe()
     click.echo(json.dumps(found) if as_json else "\n".join(summary(found)))
@@ -346,7 +348,7 @@ def devices(as_json):
 @click.argument("recipe_file", type=click.Path(dir_okay=False, path_type=Path))
 def keys(recipe_file):
     """List every key of RECIPE_FILE that --set accepts, with its value and meaning."""
-    from tfhf.recipe_loading import all_keys, load_recipe
+    from tfhf.recipe.loading import all_keys, load_recipe
 
     try:
         recipe = load_recipe(recipe_file)

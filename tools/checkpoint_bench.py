@@ -4,10 +4,10 @@
 
 A BERT-base classifier (transformers' BertConfig defaults: 110M parameters; with AdamW's
 two moments a 1.3 GB checkpoint) trains on random token ids at a fixed shape, compiled
-as tfhf compiles it (tfhf.preparation.compile_for_training). The same steps run three
+as tfhf compiles it (tfhf.train.preparation.compile_for_training). The same steps run three
 ways, alternating in each round so a slow moment of the machine hits all three:
 - "none": no checkpoint;
-- "foreground": tfhf.checkpoints.CheckpointStore(in_background=False), a save every EVERY
+- "foreground": tfhf.train.checkpoints.CheckpointStore(in_background=False), a save every EVERY
   steps but the last (a save there would have no training to overlap);
 - "background": the store as runs use it, the same saves.
 Each mode's wall time for its STEPS steps includes waiting for its last save, so nothing
@@ -28,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 from transformers import BertConfig, TFBertForSequenceClassification
 
-from tfhf.checkpoints import CheckpointStore, trainable_state
-from tfhf.preparation import compile_for_training
 from tfhf.recipe import ClassificationData, Model, Recipe
+from tfhf.train.checkpoints import CheckpointStore, trainable_state
+from tfhf.train.preparation import compile_for_training
 
 MODES = ("none", "foreground", "background")
 

@@ -188,7 +188,7 @@ def _write_model(folder, class_name, config):
     """config.json and random weights in PyTorch's model.safetensors, through tfhf's own writer."""
     import transformers
 
-    from tfhf.pytorch_weights import write_pytorch_weights
+    from tfhf.model.pytorch_weights import write_pytorch_weights
 
     _write_json(folder / "config.json", config)
     config = dict(config)

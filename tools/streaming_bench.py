@@ -91,7 +91,7 @@ def stream_once(corpus, vocab_rows_tokenizer, seconds):
     sys.path.insert(0, str(ROOT))
     from transformers import AutoTokenizer
 
-    from tfhf import streaming
+    from tfhf.data import streaming
     from tfhf.recipe import TextData
     from tfhf.tasks import TASKS
 

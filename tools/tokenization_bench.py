@@ -11,7 +11,7 @@ separate processes, as separate runs would be:
 2. with data.num_proc=2 (cold: num_proc is part of datasets' cache key);
 3. with data.num_proc=1 again: a second run, which finds the first one's cache.
 
-Each time is `tfhf.preparation.tokenize` alone (length report and datasets.map over both
+Each time is `tfhf.train.preparation.tokenize` alone (length report and datasets.map over both
 splits), measured inside the process. Prints one JSON object with every round.
 """
 
@@ -33,8 +33,8 @@ RECIPE = ROOT / "recipes" / "translation.py"
 def child(data_path, tokenizer, num_proc):
     """In a process of its own: seconds to tokenize DATA_PATH as the translation recipe does."""
     sys.path.insert(0, str(ROOT))
-    from tfhf import preparation
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf.recipe.loading import apply_overrides, load_recipe
+    from tfhf.train import preparation
 
     overrides = [f"data.path={str(data_path)!r}", f"model.tokenizer={str(tokenizer)!r}", f"data.num_proc={num_proc}"]
     recipe = apply_overrides(load_recipe(RECIPE), overrides)
@@ -99,8 +99,8 @@ def main():
 def save_tokenizer(folder):
     """The translation recipe's tokenizer, trained once on its bundled sample, saved to `folder`."""
     sys.path.insert(0, str(ROOT))
-    from tfhf import preparation
-    from tfhf.recipe_loading import load_recipe
+    from tfhf.recipe.loading import load_recipe
+    from tfhf.train import preparation
 
     recipe = load_recipe(RECIPE)
     task = preparation.task_for(recipe)

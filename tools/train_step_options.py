@@ -77,10 +77,12 @@ def quiet(_):
 
 
 def prepared(args):
-    """(recipe, task, tokenizer, tokenized train split, tfhf.preparation's Started) as a run prepares them, with the
+    """(recipe, task, tokenizer, tokenized train split, tfhf.train.preparation's Started) as a run prepares them, with the
     training split padded to one length bucket."""
-    from tfhf import distribution, preparation, runtime
-    from tfhf.recipe_loading import apply_overrides, load_recipe
+    from tfhf.recipe.loading import apply_overrides, load_recipe
+    from tfhf.runtime import distribution
+    from tfhf.runtime import start as runtime
+    from tfhf.train import preparation
 
     recipe = apply_overrides(load_recipe(args.recipe), [*args.overrides, "train.length_buckets=1"])
     task = preparation.checked_task(recipe, quiet)
@@ -95,8 +97,9 @@ def prepared(args):
 def measure(args):
     import tensorflow as tf
 
-    from tfhf import bench, preparation
-    from tfhf.training import epoch_batches
+    from tfhf.commands import bench
+    from tfhf.train import preparation
+    from tfhf.train.loop import epoch_batches
 
     recipe, task, tokenizer, train, started = prepared(args)
     batch_size = started.batch_size
@@ -152,8 +155,9 @@ def step_parts(args, repeats=10):
     and the matmuls of the step's shapes alone, each as a share of the whole step."""
     import tensorflow as tf
 
-    from tfhf import bench, preparation
-    from tfhf.training import epoch_batches
+    from tfhf.commands import bench
+    from tfhf.train import preparation
+    from tfhf.train.loop import epoch_batches
 
     recipe, task, tokenizer, train, started = prepared(args)
     model = preparation.build(recipe, task, tokenizer, log=quiet, new_tokenizer=True)

@@ -3,7 +3,7 @@
     python tools/xla_compile_bench.py RUN_DIR [--buckets 16,32,64] [--batch-size 64] [--max-new-tokens 32]
 
 RUN_DIR is a trained run's output directory (a seq2seq or causal LM model). For each
-bucket it builds the padded batch tfhf's metric loop would (tfhf.generation.XlaGenerator),
+bucket it builds the padded batch tfhf's metric loop would (tfhf.model.generation.XlaGenerator),
 then times, in this order: tracing `generate` into a graph (Python), the first call
 (XLA compiles, then generates), and a second call of the same batch (generating alone). The
 compilation is the first call less the second. Run it with TFHF_XLA_CACHE unset: this tool
@@ -26,8 +26,8 @@ def main():
 
     import tensorflow as tf
 
-    from tfhf.generation import XlaGenerator
-    from tfhf.predict import Predictor
+    from tfhf.commands.predict import Predictor
+    from tfhf.model.generation import XlaGenerator
 
     predictor = Predictor(args.run_dir)
     buckets = [int(value) for value in args.buckets.split(",")]

@@ -1,20 +1,21 @@
-"""The task contract: everything tfhf asks of a task, and nothing it asks anywhere else.
+"""The task contract: what training and evaluation ask of a task, and nothing they ask anywhere else.
 
-The engine, `tfhf doctor`, `tfhf predict` and `tfhf bench` know a task only through these
-members, so a new task is one module in tfhf/tasks/ plus one entry in TASKS. The
-abstract methods are what every task must say; the others have the defaults most tasks
-keep.
+A run, `tfhf doctor` and `tfhf bench` know a task only through these members; what
+`tfhf predict` and the model card need is the task's `usage` (tfhf.tasks.usage.Usage). A
+new task is one module in tfhf/tasks/ plus one entry in TASKS. The abstract methods are
+what every task must say; the others have the defaults most tasks keep.
 """
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
 
 from tfhf.errors import TfhfError
+from tfhf.tasks.usage import Usage
 
 
 @dataclass(frozen=True)
 class Labels:
-    """What the `labels` a task's collator makes hold, for the preflight checks (tfhf.doctor)."""
+    """What the `labels` a task's collator makes hold, for the preflight checks (tfhf.train.batch_checks)."""
 
     classes: bool = False
     """Class ids below config.num_labels: a fresh head's loss is near ln(num_labels), and names come from id2label."""
@@ -36,20 +37,16 @@ class Task(ABC):
     data_class: type
     """The tfhf.recipe Data part a recipe of this task takes."""
     tokenizer_style: str
-    """How a tokenizer trained from the data is built (tfhf.tokenizer_training.STYLES)."""
+    """How a tokenizer trained from the data is built (tfhf.data.tokenizer_training.STYLES)."""
+    usage: Usage
+    """What the task says to the users of a trained model: `tfhf predict` and the model card (tfhf.tasks.usage)."""
     labels = Labels()
     generates = False
     """Its model generates text: `tfhf predict` takes generation options and --xla."""
     scores_by_generating = False
     """Scored by generating text from the validation sources with `generator` (tfhf bench times that loop)."""
-    architecture_suffixes: tuple = ()
-    """Config architecture names ending so (e.g. 'ForTokenClassification') are this task, for `tfhf predict`."""
-    windows_long_inputs = False
-    """The pipeline cuts long inputs into windows itself, so predict does not refuse them."""
-    usage_example = 'pipe("Hello, world.")'
-    """A call of the task's pipeline `pipe` for the model card's snippet (it must run as written)."""
     loss_kind = "tokens"
-    """How tfhf.train_step computes the loss (accumulation, smoothing): 'tokens' (one label per token, -100
+    """How tfhf.train.train_step computes the loss (accumulation, smoothing): 'tokens' (one label per token, -100
     ignored), 'next_tokens' (causal LM), 'sequence' (one label per example) or 'model' (its own loss)."""
 
     # ---- data --------------------------------------------------------------------------
@@ -77,7 +74,7 @@ class Task(ABC):
         """The raw split as model features, with `datasets.map`."""
 
     def length_limits(self, data):
-        """The lengths `preprocess` cuts inputs to (tfhf.length_report.LengthLimit), measured before training.
+        """The lengths `preprocess` cuts inputs to (tfhf.data.length_report.LengthLimit), measured before training.
 
         None by default: tasks that window or chunk their inputs (QA, language models) lose nothing.
         """
@@ -117,7 +114,7 @@ class Task(ABC):
         return []
 
     def baseline_scores(self, raw, tokenized, data, tokenizer):
-        """The scores of the task's baselines (tfhf.baselines) on the validation split, each with its "name".
+        """The scores of the task's baselines (tfhf.scores.baselines) on the validation split, each with its "name".
 
         Baselines that learn (a majority class, TF-IDF, unigram counts) fit on the train split,
         raw or `tokenized`. [] when the task has none.
@@ -130,26 +127,6 @@ class Task(ABC):
 
     def record_inference_settings(self, model, recipe):
         """Puts into `model`'s config what a pipeline needs to behave as the evaluation did, before saving."""
-
-    # ---- prediction (tfhf predict) -----------------------------------------------------
-    @abstractmethod
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        """One JSON-able dict per text, from `predictor` (tfhf.predict.Predictor: pipeline, model, tokenizer)."""
-
-    def pipeline(self, model, tokenizer):
-        """The transformers pipeline `predict` runs: the one named like the task, on TensorFlow."""
-        from transformers import pipeline
-
-        # dtype=None: the default "auto" makes pipeline() look the dtype up in torch, which is not installed
-        return pipeline(self.name, model=model, tokenizer=tokenizer, framework="tf", dtype=None)
-
-    def pytorch_usage(self, name, recipe):
-        """The model card's PyTorch code, when the task's pipeline is not in every transformers version; else None."""
-        return
-
-    def pipeline_defaults(self, saved_recipe):
-        """Pipeline arguments a run trained and evaluated with, from its recipe.json dict."""
-        return {}
 
 
 def refuse_options(task_name, options, allowed=()):

@@ -8,21 +8,37 @@ generation path after training.
 
 from transformers import DataCollatorForLanguageModeling, TFAutoModelForCausalLM
 
-from tfhf.baselines import unigram_perplexity
-from tfhf.chunking import group_texts, is_stream, map_batches
+from tfhf.data.streaming import training_token_ids
 from tfhf.errors import TfhfError
-from tfhf.generation import XlaGenerator, bucket_lengths
-from tfhf.metrics import perplexity
-from tfhf.model_outputs import eval_batches
-from tfhf.recipe import TextData
-from tfhf.streaming import training_token_ids
+from tfhf.model.generation import XlaGenerator, bucket_lengths
+from tfhf.model.outputs import eval_batches
+from tfhf.scores.baselines import unigram_perplexity
+from tfhf.scores.metrics import perplexity
+from tfhf.scores.token_loss import summed_token_loss
 from tfhf.tasks.base import Labels, Task
+from tfhf.tasks.chunking import group_texts, is_stream, map_batches
+from tfhf.tasks.data_parts import TextData
 from tfhf.tasks.generated_text import generation_defaults, predict_generated, record_generation_settings
-from tfhf.token_loss import summed_token_loss
+from tfhf.tasks.usage import Usage
+
+
+class CausalLMUsage(Usage):
+    """What `tfhf predict` answers and the model card shows for a text-generation model."""
+
+    name = "text-generation"
+    architecture_suffixes = ("LMHeadModel", "ForCausalLM")
+    usage_example = 'pipe("def read_config(path):")'
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        return predict_generated(predictor, texts, options, seed, xla, output_key="generated_text")
+
+    def pipeline_defaults(self, saved_recipe):
+        return generation_defaults(saved_recipe)
 
 
 class CausalLMTask(Task):
     name = "text-generation"
+    usage = CausalLMUsage()
     loss_kind = "next_tokens"
     headline = "perplexity"
     model_class = TFAutoModelForCausalLM
@@ -30,8 +46,6 @@ class CausalLMTask(Task):
     tokenizer_style = "byte_level"
     labels = Labels(per_position=True)
     generates = True
-    architecture_suffixes = ("LMHeadModel", "ForCausalLM")
-    usage_example = 'pipe("def read_config(path):")'
 
     def columns(self, data):
         return [data.text_column]
@@ -57,10 +71,10 @@ class CausalLMTask(Task):
             ids = tokenizer(batch[data.text_column], add_special_tokens=False)["input_ids"]
             return {"input_ids": [row + [tokenizer.eos_token_id] for row in ids]}
 
-        columns = split.column_names or [data.text_column]  # a stream's are those tfhf.streaming kept
+        columns = split.column_names or [data.text_column]  # a stream's are those tfhf.data.streaming kept
         tokens = map_batches(split, tokenize, "tokenizing", data.num_proc, remove_columns=columns)
         blocks = map_batches(tokens, lambda batch: group_texts(batch, data.block_size), "grouping")
-        if is_stream(blocks):  # a stream's length is unknown until read (tfhf.streaming)
+        if is_stream(blocks):  # a stream's length is unknown until read (tfhf.data.streaming)
             return blocks
         if len(blocks) == 0:
             total = sum(len(ids) for ids in tokens["input_ids"])
@@ -108,12 +122,6 @@ class CausalLMTask(Task):
         )
         texts = generator.generate(prompts)
         return [{"prompt": prompt, "completion": text} for prompt, text in zip(recipe.generate.prompts, texts)]
-
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        return predict_generated(predictor, texts, options, seed, xla, output_key="generated_text")
-
-    def pipeline_defaults(self, saved_recipe):
-        return generation_defaults(saved_recipe)
 
     def record_inference_settings(self, model, recipe):
         record_generation_settings(model, recipe)

@@ -6,7 +6,7 @@ Greedy by default, with the strategies of TensorFlow's `generate`: beam search
 `num_return_sequences`, `max_new_tokens`, `min_new_tokens`, `repetition_penalty`,
 `no_repeat_ngram_size`; `batch_size` texts at a time. Diverse beam search
 (`num_beam_groups`) exists only in PyTorch's `generate` and is refused by name.
-`xla=True` compiles generation instead (tfhf.generation: one program per input length
+`xla=True` compiles generation instead (tfhf.model.generation: one program per input length
 bucket, much faster for many inputs) and refuses the options XLA cannot run, naming
 them. Sampling under XLA is stateless, seeded by `seed` (0 if not given).
 """
@@ -86,8 +86,8 @@ def _generate_batches(predictor, texts, seed, options, output_key, batch_size):
 
 
 def _generate_with_xla(predictor, texts, seed, options):
-    """Generation compiled with XLA (tfhf.generation): one program per input length bucket."""
-    from tfhf.generation import XlaGenerator
+    """Generation compiled with XLA (tfhf.model.generation): one program per input length bucket."""
+    from tfhf.model.generation import XlaGenerator
 
     for key, reason in XLA_UNSUPPORTED.items():
         if key in options:

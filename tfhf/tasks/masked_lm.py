@@ -10,28 +10,40 @@ import numpy as np
 import tensorflow as tf
 from transformers import DataCollatorForLanguageModeling, DefaultDataCollator, TFAutoModelForMaskedLM
 
-from tfhf.baselines import unigram_perplexity
-from tfhf.chunking import group_texts, is_stream, map_batches
+from tfhf.data.streaming import training_token_ids
 from tfhf.errors import TfhfError
-from tfhf.masking import WholeWordMaskCollator
-from tfhf.metrics import perplexity
-from tfhf.model_outputs import eval_batches
-from tfhf.recipe import MaskedLMData
-from tfhf.streaming import training_token_ids
+from tfhf.model.outputs import eval_batches
+from tfhf.scores.baselines import unigram_perplexity
+from tfhf.scores.metrics import perplexity
+from tfhf.scores.token_loss import summed_token_loss
 from tfhf.tasks.base import Labels, Task, refuse_options
-from tfhf.token_loss import summed_token_loss
+from tfhf.tasks.chunking import group_texts, is_stream, map_batches
+from tfhf.tasks.data_parts import MaskedLMData
+from tfhf.tasks.masking import WholeWordMaskCollator
+from tfhf.tasks.usage import Usage
 
 MASK_PLACEHOLDER = "[MASK]"
 
 
+class MaskedLMUsage(Usage):
+    """What `tfhf predict` answers and the model card shows for a fill-mask model."""
+
+    name = "fill-mask"
+    architecture_suffixes = ("ForMaskedLM",)
+    usage_example = 'pipe(f"The screen is {pipe.tokenizer.mask_token} now.")'
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options, allowed=("top_k",))
+        return [fills(predictor, text, options.get("top_k", 5)) for text in texts]
+
+
 class MaskedLMTask(Task):
     name = "fill-mask"
+    usage = MaskedLMUsage()
     headline = "perplexity"
     model_class = TFAutoModelForMaskedLM
     data_class = MaskedLMData
     labels = Labels(sparse=True)
-    architecture_suffixes = ("ForMaskedLM",)
-    usage_example = 'pipe(f"The screen is {pipe.tokenizer.mask_token} now.")'
     tokenizer_style = "wordpiece"
 
     def columns(self, data):
@@ -54,10 +66,10 @@ class MaskedLMTask(Task):
             ]
             return encoded
 
-        columns = split.column_names or [data.text_column]  # a stream's are those tfhf.streaming kept
+        columns = split.column_names or [data.text_column]  # a stream's are those tfhf.data.streaming kept
         tokens = map_batches(split, tokenize, "tokenizing", data.num_proc, remove_columns=columns)
         chunks = map_batches(tokens, lambda batch: group_texts(batch, data.block_size), "chunking")
-        if is_stream(chunks):  # a stream's length is unknown until read (tfhf.streaming)
+        if is_stream(chunks):  # a stream's length is unknown until read (tfhf.data.streaming)
             return chunks
         if len(chunks) == 0:
             raise TfhfError(f"the corpus in {data.path} is shorter than one chunk (data.block_size={data.block_size})")
@@ -107,10 +119,6 @@ class MaskedLMTask(Task):
         fills = fill_mask(model, tokenizer, sentences, recipe.data.fill_mask_top_k)
         earlier = before or [{} for _ in sentences]
         return [{**row, "sentence": sentence, phase: found} for row, sentence, found in zip(earlier, sentences, fills)]
-
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        refuse_options(self.name, options, allowed=("top_k",))
-        return [fills(predictor, text, options.get("top_k", 5)) for text in texts]
 
 
 def fills(predictor, text, top_k):

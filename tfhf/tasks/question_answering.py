@@ -1,34 +1,78 @@
 """Extractive question answering: find the answer span in a context (the course's SQuAD track).
 
-Training and validation examples become overlapping windows (tfhf.qa_windows); the
+Training and validation examples become overlapping windows (tfhf.tasks.qa_windows); the
 model predicts start and end logits per token; answers are read back per example over
-all its windows and scored with SQuAD v1.1 exact match and F1 (tfhf.squad), taking the
+all its windows and scored with SQuAD v1.1 exact match and F1 (tfhf.scores.squad), taking the
 best of several reference answers. After training, `data.predict_questions` are
 answered with the transformers pipeline, which windows long contexts the same way.
 """
 
 from transformers import DataCollatorWithPadding, TFAutoModelForQuestionAnswering
 
-from tfhf.baselines import best_overlap_sentence, first_sentence_answer
 from tfhf.errors import TfhfError
-from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
-from tfhf.qa_windows import best_answers, windows
-from tfhf.recipe import QuestionAnsweringData
-from tfhf.squad import squad_scores
+from tfhf.model.outputs import batch_outputs, eval_batches, inference_function
+from tfhf.scores.baselines import best_overlap_sentence, first_sentence_answer
+from tfhf.scores.squad import squad_scores
 from tfhf.tasks.base import Task, refuse_options
+from tfhf.tasks.data_parts import QuestionAnsweringData
+from tfhf.tasks.qa_windows import best_answers, windows
+from tfhf.tasks.usage import Usage
 
 WINDOW_COLUMNS = ("example_index", "offset_mapping", "start_positions", "end_positions")
 
 
+class QuestionAnsweringUsage(Usage):
+    """What `tfhf predict` answers and the model card shows for a question-answering model."""
+
+    name = "question-answering"
+    architecture_suffixes = ("ForQuestionAnswering",)
+    windows_long_inputs = True
+    usage_example = 'pipe(question="Who founded the bakery?", context="The bakery was founded in 1902 by Ada Winter.")'
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options)
+        if not context or not context.strip():
+            raise TfhfError("question-answering needs --context: the text the answer is taken from")
+        return [
+            {
+                "question": question,
+                **found_answer(predictor.pipeline(question=question, context=context, **predictor.defaults)),
+            }
+            for question in texts
+        ]
+
+    def pytorch_usage(self, name, recipe):
+        """The model itself: transformers 5 has no question-answering pipeline."""
+        return f"""import torch
+from transformers import AutoModelForQuestionAnswering, AutoTokenizer
+
+tokenizer = AutoTokenizer.from_pretrained("{name}")
+model = AutoModelForQuestionAnswering.from_pretrained("{name}")
+question, context = "Who founded the bakery?", "The bakery was founded in 1902 by Ada Winter."
+inputs = tokenizer(question, context, return_tensors="pt", truncation="only_second", max_length={recipe["data"]["max_length"]})
+with torch.no_grad():
+    outputs = model(**inputs)
+start, end = int(outputs.start_logits.argmax()), int(outputs.end_logits.argmax())
+print(tokenizer.decode(inputs["input_ids"][0, start : max(start, end) + 1]))
+"""
+
+    def pipeline_defaults(self, saved_recipe):
+        data = saved_recipe.get("data", {})
+        defaults = {
+            "max_seq_len": data.get("max_length"),
+            "doc_stride": data.get("stride"),
+            "max_answer_len": data.get("max_answer_length"),
+        }
+        return {key: value for key, value in defaults.items() if value is not None}
+
+
 class QuestionAnsweringTask(Task):
     name = "question-answering"
+    usage = QuestionAnsweringUsage()
     loss_kind = "model"
     headline = "f1"
     model_class = TFAutoModelForQuestionAnswering
     data_class = QuestionAnsweringData
-    architecture_suffixes = ("ForQuestionAnswering",)
-    windows_long_inputs = True
-    usage_example = 'pipe(question="Who founded the bakery?", context="The bakery was founded in 1902 by Ada Winter.")'
     tokenizer_style = "wordpiece_cased"
 
     def columns(self, data):
@@ -143,43 +187,7 @@ class QuestionAnsweringTask(Task):
     def showcase(self, model, tokenizer, recipe, phase="after", before=None):
         if not recipe.data.predict_questions:
             return []
-        return answer_questions(self.pipeline(model, tokenizer), recipe.data)
-
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        refuse_options(self.name, options)
-        if not context or not context.strip():
-            raise TfhfError("question-answering needs --context: the text the answer is taken from")
-        return [
-            {
-                "question": question,
-                **found_answer(predictor.pipeline(question=question, context=context, **predictor.defaults)),
-            }
-            for question in texts
-        ]
-
-    def pytorch_usage(self, name, recipe):
-        """The model itself: transformers 5 has no question-answering pipeline."""
-        return f"""import torch
-from transformers import AutoModelForQuestionAnswering, AutoTokenizer
-
-tokenizer = AutoTokenizer.from_pretrained("{name}")
-model = AutoModelForQuestionAnswering.from_pretrained("{name}")
-question, context = "Who founded the bakery?", "The bakery was founded in 1902 by Ada Winter."
-inputs = tokenizer(question, context, return_tensors="pt", truncation="only_second", max_length={recipe["data"]["max_length"]})
-with torch.no_grad():
-    outputs = model(**inputs)
-start, end = int(outputs.start_logits.argmax()), int(outputs.end_logits.argmax())
-print(tokenizer.decode(inputs["input_ids"][0, start : max(start, end) + 1]))
-"""
-
-    def pipeline_defaults(self, saved_recipe):
-        data = saved_recipe.get("data", {})
-        defaults = {
-            "max_seq_len": data.get("max_length"),
-            "doc_stride": data.get("stride"),
-            "max_answer_len": data.get("max_answer_length"),
-        }
-        return {key: value for key, value in defaults.items() if value is not None}
+        return answer_questions(self.usage.pipeline(model, tokenizer), recipe.data)
 
 
 def answer_columns(data):

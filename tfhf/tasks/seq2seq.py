@@ -10,13 +10,51 @@ from dataclasses import dataclass
 
 from transformers import DataCollatorForSeq2Seq, TFAutoModelForSeq2SeqLM
 
+from tfhf.data.length_report import LengthLimit
 from tfhf.errors import TfhfError
-from tfhf.generation import XlaGenerator, bucket_lengths
-from tfhf.length_report import LengthLimit
-from tfhf.model_loading import load_config
-from tfhf.recipe import Seq2SeqData
+from tfhf.model.generation import XlaGenerator, bucket_lengths
+from tfhf.model.loading import load_config
 from tfhf.tasks.base import Labels, Task
+from tfhf.tasks.data_parts import Seq2SeqData
 from tfhf.tasks.generated_text import generation_defaults, predict_generated, record_generation_settings
+from tfhf.tasks.usage import Usage
+
+
+@dataclass(frozen=True)
+class Seq2SeqUsage(Usage):
+    """What `tfhf predict` answers and the model card shows for a text-to-text model."""
+
+    name: str
+    output_key: str = "generated_text"
+    """Where the task's transformers pipeline puts each output, e.g. 'translation_text'."""
+    architecture_suffixes: tuple = ()
+    """Set only on the generic text-to-text task: a seq2seq config does not say which task it learned."""
+    usage_example: str = 'pipe("Save the document before you close the window.")'
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        return predict_generated(predictor, texts, options, seed, xla, self.output_key)
+
+    def pytorch_usage(self, name, recipe):
+        """`generate` itself: transformers 5 has no translation, summarization or text2text pipelines."""
+        generate, prefix = recipe["generate"], recipe["data"].get("source_prefix", "")
+        example = self.usage_example.removeprefix("pipe(").removesuffix(")")
+        return f"""from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
+
+tokenizer = AutoTokenizer.from_pretrained("{name}")
+model = AutoModelForSeq2SeqLM.from_pretrained("{name}")
+
+
+def generate(texts):
+    inputs = tokenizer([{prefix!r} + text for text in texts], return_tensors="pt", padding=True)
+    outputs = model.generate(**inputs, num_beams={generate["num_beams"]}, max_new_tokens={generate["max_new_tokens"]})
+    return tokenizer.batch_decode(outputs, skip_special_tokens=True)
+
+
+print(generate([{example}]))
+"""
+
+    def pipeline_defaults(self, saved_recipe):
+        return generation_defaults(saved_recipe)
 
 
 @dataclass(frozen=True)
@@ -27,13 +65,10 @@ class Seq2SeqTask(Task):
     """metric(predictions, references) -> {name: value}."""
     headline: str
     """The metric that sums a run up, e.g. 'bleu'."""
+    usage: Seq2SeqUsage
+    """What `tfhf predict` and the model card say for the task."""
     baselines: tuple[Callable, ...] = ()
     """Non-learned baselines, source text -> prediction (e.g. lead-3), scored beside the model."""
-    output_key: str = "generated_text"
-    """Where the task's transformers pipeline puts each output, e.g. 'translation_text'."""
-    architecture_suffixes: tuple = ()
-    """Set only on the generic text-to-text task: a seq2seq config does not say which task it learned."""
-    usage_example: str = 'pipe("Save the document before you close the window.")'
 
     model_class = TFAutoModelForSeq2SeqLM
     data_class = Seq2SeqData
@@ -179,28 +214,6 @@ class Seq2SeqTask(Task):
 
         return evaluate
 
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        return predict_generated(predictor, texts, options, seed, xla, self.output_key)
-
-    def pytorch_usage(self, name, recipe):
-        """`generate` itself: transformers 5 has no translation, summarization or text2text pipelines."""
-        generate, prefix = recipe["generate"], recipe["data"].get("source_prefix", "")
-        example = self.usage_example.removeprefix("pipe(").removesuffix(")")
-        return f"""from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
-tokenizer = AutoTokenizer.from_pretrained("{name}")
-model = AutoModelForSeq2SeqLM.from_pretrained("{name}")
-
-
-def generate(texts):
-    inputs = tokenizer([{prefix!r} + text for text in texts], return_tensors="pt", padding=True)
-    outputs = model.generate(**inputs, num_beams={generate["num_beams"]}, max_new_tokens={generate["max_new_tokens"]})
-    return tokenizer.batch_decode(outputs, skip_special_tokens=True)
-
-
-print(generate([{example}]))
-"""
-
     def record_inference_settings(self, model, recipe):
         """Generation settings, and the source prefix as `config.prefix`, which text-to-text pipelines put first.
 
@@ -212,6 +225,3 @@ print(generate([{example}]))
         model.generation_config.max_length = recipe.generate.max_new_tokens + 1
         if recipe.data.source_prefix:
             model.config.prefix = recipe.data.source_prefix
-
-    def pipeline_defaults(self, saved_recipe):
-        return generation_defaults(saved_recipe)

@@ -1,6 +1,6 @@
 """Text classification: one text or a pair of texts -> one label (the course's emotion and MRPC tracks).
 
-Label names come from the data or the recipe (tfhf.labels) and are saved in the model's
+Label names come from the data or the recipe (tfhf.tasks.labels) and are saved in the model's
 config as id2label/label2id, so the saved model reports names, not ids. Scored with
 accuracy and F1 (binary for two classes, macro for more); after training, the texts in
 `data.predict_texts` are labelled and saved with the run.
@@ -10,26 +10,53 @@ import numpy as np
 import tensorflow as tf
 from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassification
 
-from tfhf.baselines import majority_class, tfidf_logistic_regression
+from tfhf.data.length_report import LengthLimit
 from tfhf.errors import TfhfError
-from tfhf.labels import head_config, to_id, with_label_names
-from tfhf.length_report import LengthLimit
-from tfhf.metrics import classification_scores
-from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
-from tfhf.recipe import ClassificationData
+from tfhf.model.outputs import batch_outputs, eval_batches, inference_function
+from tfhf.scores.baselines import majority_class, tfidf_logistic_regression
+from tfhf.scores.metrics import classification_scores
 from tfhf.tasks.base import Labels, Task, refuse_options
+from tfhf.tasks.data_parts import ClassificationData
+from tfhf.tasks.labels import head_config, to_id, with_label_names
+from tfhf.tasks.usage import Usage
+
+
+class TextClassificationUsage(Usage):
+    """What `tfhf predict` answers and the model card shows for a text-classification model."""
+
+    name = "text-classification"
+    architecture_suffixes = ("ForSequenceClassification",)
+    usage_example = 'pipe("I am so happy today!")'
+
+    def pipeline_defaults(self, saved_recipe):
+        """The evaluation's truncation: a text longer than data.max_length was scored on its first tokens."""
+        max_length = saved_recipe.get("data", {}).get("max_length")
+        return {"truncation": True, "max_length": max_length} if max_length else {}
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        """With `context`, each text is scored as a pair with it (text, context), as MRPC-style models need."""
+        refuse_options(self.name, options)
+        inputs = [{"text": t, "text_pair": context} if context else t for t in texts]
+        return [
+            {
+                "labels": [
+                    {"label": s["label"], "score": round(float(s["score"]), 4)}
+                    for s in predictor.pipeline(one, top_k=None, **predictor.defaults)
+                ]
+            }
+            for one in inputs
+        ]
 
 
 class TextClassificationTask(Task):
     name = "text-classification"
+    usage = TextClassificationUsage()
     loss_kind = "sequence"
     headline = "accuracy"
     model_class = TFAutoModelForSequenceClassification
     data_class = ClassificationData
     tokenizer_style = "wordpiece"
     labels = Labels(classes=True)
-    architecture_suffixes = ("ForSequenceClassification",)
-    usage_example = 'pipe("I am so happy today!")'
 
     def columns(self, data):
         return [*self.text_columns(data), data.label_column]
@@ -129,25 +156,6 @@ class TextClassificationTask(Task):
 
     def showcase(self, model, tokenizer, recipe, phase="after", before=None):
         return predict(model, tokenizer, recipe.data.predict_texts, recipe.data)
-
-    def pipeline_defaults(self, saved_recipe):
-        """The evaluation's truncation: a text longer than data.max_length was scored on its first tokens."""
-        max_length = saved_recipe.get("data", {}).get("max_length")
-        return {"truncation": True, "max_length": max_length} if max_length else {}
-
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        """With `context`, each text is scored as a pair with it (text, context), as MRPC-style models need."""
-        refuse_options(self.name, options)
-        inputs = [{"text": t, "text_pair": context} if context else t for t in texts]
-        return [
-            {
-                "labels": [
-                    {"label": s["label"], "score": round(float(s["score"]), 4)}
-                    for s in predictor.pipeline(one, top_k=None, **predictor.defaults)
-                ]
-            }
-            for one in inputs
-        ]
 
 
 def predict(model, tokenizer, texts, data):

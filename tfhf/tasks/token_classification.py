@@ -9,25 +9,37 @@ so the numbers are comparable to CoNLL's word-level ones however words are split
 
 from transformers import DataCollatorForTokenClassification, TFAutoModelForTokenClassification, pipeline
 
-from tfhf.baselines import tag_per_word
+from tfhf.data.length_report import LengthLimit
 from tfhf.errors import TfhfError
-from tfhf.labels import head_config, to_id, with_label_names
-from tfhf.length_report import LengthLimit
-from tfhf.metrics import entity_scores
-from tfhf.model_outputs import batch_outputs, eval_batches, inference_function
-from tfhf.recipe import TokenClassificationData
+from tfhf.model.outputs import batch_outputs, eval_batches, inference_function
+from tfhf.scores.baselines import tag_per_word
+from tfhf.scores.metrics import entity_scores
 from tfhf.tasks.base import Labels, Task, refuse_options
+from tfhf.tasks.data_parts import TokenClassificationData
+from tfhf.tasks.labels import head_config, to_id, with_label_names
+from tfhf.tasks.usage import Usage
+
+
+class TokenClassificationUsage(Usage):
+    """What `tfhf predict` answers and the model card shows for a token-classification model."""
+
+    name = "token-classification"
+    architecture_suffixes = ("ForTokenClassification",)
+    usage_example = 'pipe("Ada Winter moved from Carrow to Paris.")'
+
+    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
+        refuse_options(self.name, options)
+        return [{"entities": entities(predictor.pipeline(text, aggregation_strategy="simple"))} for text in texts]
 
 
 class TokenClassificationTask(Task):
     name = "token-classification"
+    usage = TokenClassificationUsage()
     headline = "overall_f1"
     model_class = TFAutoModelForTokenClassification
     data_class = TokenClassificationData
     tokenizer_style = "wordpiece_cased"
     labels = Labels(classes=True, per_position=True)
-    architecture_suffixes = ("ForTokenClassification",)
-    usage_example = 'pipe("Ada Winter moved from Carrow to Paris.")'
 
     def columns(self, data):
         return [data.tokens_column, data.tags_column]
@@ -117,10 +129,6 @@ class TokenClassificationTask(Task):
             self.name, model=model, tokenizer=tokenizer, framework="tf", dtype=None, aggregation_strategy="simple"
         )
         return grouped_entities(tagger, recipe.data.predict_texts)
-
-    def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
-        refuse_options(self.name, options)
-        return [{"entities": entities(predictor.pipeline(text, aggregation_strategy="simple"))} for text in texts]
 
 
 def inside_ids(names):

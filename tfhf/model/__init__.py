@@ -1,0 +1,3 @@
+"""Models and what runs them: loading checkpoints (PyTorch-format safetensors without torch), position
+limits, XLA generation, batched inference outputs, and PyTorch-named weights.
+"""

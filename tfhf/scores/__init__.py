@@ -1,0 +1,1 @@
+"""Scoring: metrics, honest baselines, SQuAD matching, degenerate-output warnings and token losses."""
