@@ -489,3 +489,21 @@ def test_a_fifo_as_data_path_is_refused_as_a_local_path_never_looked_up_on_the_h
     result = invoke("run", recipe, "--output-dir", tmp_path / "out")
     assert_one_line(result, f"data.path {fifo} is not a regular file or folder (a pipe, socket or device)")
     assert "Hub" not in result.stderr and sorted(tmp_path.iterdir()) == before
+
+
+def test_labels_of_mixed_types_are_refused_naming_the_column(tmp_path):
+    rows = [{"text": f"text {i}", "label": "1" if i % 2 else 1} for i in range(40)]  # datasets reads "1" as 1
+    recipe = classification_recipe(tmp_path, rows)
+    before = snapshot(tmp_path)
+    result = invoke("run", recipe, "--output-dir", tmp_path / "out")
+    assert_one_line(result, "column 'label' mixes label types (numbers and strings, such as 1 and \"1\")")
+    assert snapshot(tmp_path) == before
+
+
+def test_a_missing_label_names_its_split_row_and_file(tmp_path):
+    rows = [{"text": f"text {i}", "label": ["no", "yes"][i % 2]} for i in range(40)]
+    rows[7]["label"] = None
+    recipe = classification_recipe(tmp_path, rows)
+    result = invoke("run", recipe, "--output-dir", tmp_path / "out")
+    assert_one_line(result, "column 'label', split ")
+    assert ": label None is outside" in result.stderr and f"(data.path {tmp_path / 'texts.jsonl'})" in result.stderr

@@ -44,6 +44,12 @@ def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
     assert {"epoch_loss", "batch_loss", "epoch_learning_rate"} <= tags.keys()  # Keras's, per logged step too
     steps = metrics["train"]["steps"]
     assert tags["validation/bleu"] == [0, steps // 2, steps, steps]  # before, two epochs, after
+    # the curve's data: every step's own loss, whose epoch means are the epochs' losses
+    step_loss = metrics["train"]["step_loss"]
+    assert [step for step, _ in step_loss] == list(range(1, steps + 1))
+    for epoch, epoch_loss in enumerate(metrics["train"]["loss"]):
+        own = [loss for _, loss in step_loss[epoch * steps // 2 : (epoch + 1) * steps // 2]]
+        assert abs(sum(own) / len(own) - epoch_loss) < 1e-3
 
     # The card's TensorFlow snippet runs as written, from the folder that holds the run.
     [tensorflow_snippet] = [block for block in code_blocks(card.text) if 'framework="tf"' in block]

@@ -9,6 +9,7 @@ import pytest
 
 from tests.helpers import invoke
 from tfhf.errors import TfhfError
+from tfhf.publish import run_dir
 from tfhf.publish.run_dir import (
     MARKER,
     check_output_dir,
@@ -58,7 +59,7 @@ def test_a_finished_run_with_a_users_file_added_is_refused_and_a_clean_one_is_re
     written = marker(out)
     assert written["complete"] is True and written["task"] == "translation"
     assert {"metrics.json", "recipe.json", "README.md"} <= set(written["files"])
-    assert sorted(written["files"]) == sorted(path.name for path in out.iterdir() if path.name != MARKER)
+    assert sorted(written["files"]) == [entry for entry in run_dir.tree(out) if entry != MARKER]  # every depth
 
     (out / "my_notes.txt").write_text("mine")
     result = run_cli("run", tiny_recipe_file, "--output-dir", out)

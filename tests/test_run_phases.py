@@ -12,7 +12,7 @@ from tfhf.publish import run_dir
 from tfhf.recipe.loading import apply_overrides, load_recipe
 from tfhf.run.finish import evaluate_after_training, publish
 from tfhf.run.fit import fit
-from tfhf.run.prepare import prepare_data, prepare_model, prepare_scoring
+from tfhf.run.prepare import prepare_data, prepare_model, prepare_scoring, start_baselines
 from tfhf.run.start import resume_from_checkpoint, start_fresh
 from tfhf.run.state import TrainingRun
 from tfhf.runtime import distribution
@@ -37,6 +37,7 @@ def run_through(run, last):
     for phase in PHASES[: PHASES.index(last) + 1]:
         if phase == "prepare_data":
             threads = prepare_data(run, restart=False)
+            start_baselines(run)
         elif phase == "prepare_model":
             prepare_model(run, threads)
         elif phase == "prepare_scoring":
@@ -60,6 +61,7 @@ def test_prepare_data_loads_and_tokenizes_and_finds_nothing_to_resume(tmp_path, 
     assert run.recipe_dict["task"] == run.task.name and set(run.fingerprints) == {"train", "validation"}
     assert {"data", "tokenizing"} <= set(run.phases.seconds)
     assert not (tmp_path / "out").exists()  # nothing is written before the model is checked
+    assert [baseline["name"] for baseline in run.baselines.result()] == ["copy_source"]  # scored on a thread
 
 
 def test_prepare_model_plans_the_steps_once_and_compiles(tmp_path, tiny_recipe_file):

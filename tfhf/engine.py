@@ -23,7 +23,7 @@ from tfhf.publish import run_dir
 from tfhf.publish.hub_push import HubPusher, hub_token
 from tfhf.run.finish import evaluate_after_training, publish
 from tfhf.run.fit import fit
-from tfhf.run.prepare import prepare_data, prepare_model, prepare_scoring
+from tfhf.run.prepare import prepare_data, prepare_model, prepare_scoring, start_baselines
 from tfhf.run.start import start_or_resume
 from tfhf.run.state import TrainingRun
 from tfhf.runtime import distribution
@@ -68,6 +68,7 @@ def run(recipe, output_dir, log=print, restart=False):
 def train_and_publish(run, restart, requests, token):
     """The run's phases in order; returns metrics.json's dict."""
     threads = prepare_data(run, restart)
+    start_baselines(run)
     prepare_model(run, threads)
     run_dir.claim(run.output_dir, run.task.name)  # the first write into the output directory
     prepare_scoring(run)

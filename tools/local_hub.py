@@ -1,11 +1,15 @@
 """A local Hugging Face Hub for the course's setups, on 127.0.0.1.
 
-    python tools/local_hub.py build DIR [--full-size]   # stand-ins of the course's checkpoints and datasets
+    python tools/local_hub.py build DIR [--full-size]   # the course's checkpoints and datasets, and real MiniLM
     python tools/local_hub.py serve DIR [--port N]      # serve DIR until interrupted
 
 Then point any tfhf, huggingface_hub, transformers or datasets command at it:
 
     HF_ENDPOINT=http://127.0.0.1:N tfhf run recipes/course/translation_kde4.py
+
+The course's checkpoints are stand-ins (their real formats, random weights); beside them,
+`sentence-transformers/all-MiniLM-L6-v2` is the real checkpoint, with its real weights and
+license, taken from the package registry once (tools/real_checkpoints.py).
 
 `serve` prints one line, "serving DIR at http://127.0.0.1:N", once it accepts requests
 (with --port 0, the default, N is a free port the system picked).
@@ -30,8 +34,10 @@ def main(argv=None):
     if options.command == "build":
         from hub_dataset_standins import build_datasets
         from hub_model_standins import build_models
+        from real_checkpoints import add_to_hub
 
         models = build_models(f"{options.folder}/models", full_size=options.full_size)
+        models += add_to_hub(f"{options.folder}/models")
         data = build_datasets(f"{options.folder}/datasets")
         print(f"built {len(models)} model and {len(data)} dataset repos in {options.folder}")
         return

@@ -14,6 +14,9 @@ transformers' interactive prompt, which would import that code on a "y".
 
 import json
 import os
+import weakref
+from contextlib import contextmanager
+from dataclasses import dataclass
 
 import tensorflow as tf
 from huggingface_hub.errors import HFValidationError
@@ -28,10 +31,80 @@ from tfhf.hub_errors import hub_failure
 TF_WEIGHTS = "tf_model.h5"
 MAX_MISSING_SHARE = 0.5  # of a model's weights a checkpoint may leave at their random initial values
 SAFETENSORS_WEIGHTS = "model.safetensors"
+# What loading each model did, beside it rather than on it: an attribute of a Keras model is tracked
+_LOADED = weakref.WeakKeyDictionary()
+LAST_TENSORFLOW_RELEASE = (
+    "transformers 4.57 is the last release with TensorFlow classes; this run's model files load in PyTorch "
+    "transformers 4 and 5 as well"
+)
+
+
+@dataclass(frozen=True)
+class Loaded:
+    """What loading a checkpoint did: which file, and which weights it did not fill or did not use."""
+
+    weights_file: str
+    new: tuple
+    """The model's weights the checkpoint has no values for (a new task head): initialised at random."""
+    unused: tuple
+    """The checkpoint's tensors the model has no place for (buffers, another task's head, a pooler)."""
+
+    @property
+    def random_weights(self):
+        """The new weights that start random: matrices (`*.weight`), not zero biases (Marian's final_logits_bias).
+        A TensorFlow-format checkpoint reports whole layers, each of which holds weights."""
+        if self.weights_file.endswith(TF_WEIGHTS):
+            return self.new
+        return tuple(name for name in self.new if name.endswith(".weight"))
+
+    def describe(self, checkpoint, total):
+        """One or two lines saying what was loaded, in tfhf's words instead of transformers' warnings."""
+        kind = "PyTorch" if self.weights_file.endswith(SAFETENSORS_WEIGHTS) else "TensorFlow"
+        how = f"{kind} {os.path.basename(self.weights_file)}{', read without torch' if kind == 'PyTorch' else ''}"
+        lines = [f"loaded {total - len(self.new)} of {total} weights from {checkpoint} ({how})"]
+        parts = []
+        if self.new:
+            parts.append(f"new, initialised at random and trained by this run: {', '.join(self.new)}")
+        if self.unused:
+            parts.append(f"in the checkpoint but unused by this task's model: {', '.join(self.unused)}")
+        if parts:
+            lines.append("; ".join(parts))
+        return lines
+
+
+@contextmanager
+def quiet_transformers():
+    """transformers' own loading warnings silenced: tfhf says what happened itself (Loaded.describe)."""
+    from transformers.utils import logging as transformers_logging
+
+    level = transformers_logging.get_verbosity()
+    transformers_logging.set_verbosity_error()
+    try:
+        yield
+    finally:
+        transformers_logging.set_verbosity(level)
 
 
 def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **config_overrides):
     """`model_class` (a TFAutoModelFor* class) with weights from `checkpoint`, TF or PyTorch format."""
+    return load_checkpoint(model_class, checkpoint, trust_remote_code, **config_overrides)[0]
+
+
+def random_new_weights(model):
+    """The weights of `model` its checkpoint did not fill and that start random (a new head), as loaded here; ()
+    for a model built from scratch, whose weights are all random."""
+    loaded = _LOADED.get(model)
+    return loaded.random_weights if loaded else ()
+
+
+def load_checkpoint(model_class, checkpoint, trust_remote_code=False, **config_overrides):
+    """(the model of load_pretrained_model, what loading it did: a Loaded)."""
+    model, loaded = _load_checkpoint(model_class, checkpoint, trust_remote_code, **config_overrides)
+    _LOADED[model] = loaded
+    return model, loaded
+
+
+def _load_checkpoint(model_class, checkpoint, trust_remote_code=False, **config_overrides):
     if os.path.isdir(checkpoint) and not os.path.isfile(os.path.join(checkpoint, "config.json")):
         raise TfhfError(f"could not load model from {checkpoint}: the folder has no config.json")
     options = {"trust_remote_code": trust_remote_code, **config_overrides}
@@ -39,11 +112,17 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
     try:
         tf_file = _find(checkpoint, TF_WEIGHTS)
         safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
-        if safetensors_file and _safetensors_format(safetensors_file) == "pt":
-            return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options)
-        if tf_file:  # beside PyTorch safetensors, transformers would pick those and fail (the same bug)
-            options["use_safetensors"] = False
-        return model_class.from_pretrained(checkpoint, **options)
+        with quiet_transformers():
+            if safetensors_file and _safetensors_format(safetensors_file) == "pt":
+                return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options)
+            if tf_file:  # beside PyTorch safetensors, transformers would pick those and fail (the same bug)
+                options["use_safetensors"] = False
+            model, info = model_class.from_pretrained(checkpoint, output_loading_info=True, **options)
+        # A TensorFlow checkpoint is matched layer by layer: only layers that hold weights count
+        weighted = {layer.name for layer in model.layers if layer.weights}
+        new = tuple(sorted(name for name in info["missing_keys"] if name in weighted))
+        unused = tuple(sorted(name for name in info["unexpected_keys"] if not name.startswith("dropout")))
+        return model, Loaded(tf_file or safetensors_file or checkpoint, new, unused)
     except SafetensorError as error:
         if safetensors_file and not os.path.isdir(checkpoint):  # a cached download that is damaged
             raise TfhfError(
@@ -102,8 +181,9 @@ def build_model(model_class, architecture, **special_ids):
     except ValueError as error:
         raise TfhfError(f"model.config: {str(error).splitlines()[0]}") from None
     try:
-        model = model_class.from_config(config)
-        model.build_in_name_scope()
+        with quiet_transformers():  # its deprecation notice: tfhf says it once, in its own words
+            model = model_class.from_config(config)
+            model.build_in_name_scope()
     except ValueError as error:
         if "Unrecognized configuration class" in str(error):
             raise TfhfError(
@@ -147,7 +227,8 @@ def _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options
             tf_to_pt_weight_rename=getattr(model, "tf_to_pt_weight_rename", None),
         )
     _check_mostly_loaded(model, loading_info["missing_keys"], safetensors_file)
-    return model
+    new, unused = (tuple(sorted(loading_info[key])) for key in ("missing_keys", "unexpected_keys"))
+    return model, Loaded(safetensors_file, new, unused)
 
 
 def _check_mostly_loaded(model, missing, weights_file):

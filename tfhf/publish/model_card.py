@@ -20,7 +20,8 @@ COUNTS = ("questions", "windows", "masked_tokens", "tokens")  # sizes of what wa
 def write_model_card(folder, recipe, metrics, task, name):
     """Writes README.md (and the curves image, when there are curves) into `folder`, for a run of `task`."""
     folder = Path(folder)
-    has_curves = bool(metrics.get("train", {}).get("loss"))
+    train = metrics.get("train", {})
+    has_curves = bool(train.get("step_loss") or train.get("loss"))
     if has_curves:
         draw_curves(folder / CURVES_FILE, metrics, recipe.get("eval", {}).get("best_metric") or task.headline)
     text = card_text(recipe, metrics, name, has_curves) + usage_text(task, name, recipe)
@@ -81,11 +82,25 @@ def card_text(recipe, metrics, name, has_curves):
     if has_curves:
         lines += ["", "## Training curves", "", f"![training curves]({CURVES_FILE})"]
     lines += ["", "## Hyperparameters", ""]
+    unused = settings_without_effect(recipe)
     for part in ("train", "model", "data"):
         for key, value in recipe.get(part, {}).items():
-            if value not in (None, (), [], {}) and not (part == "data" and key == "path"):
+            shown = value not in (None, (), [], {}) and f"{part}.{key}" not in unused
+            if shown and not (part == "data" and key == "path"):
                 lines.append(f"- `{part}.{key}`: `{json.dumps(value)}`")
     return "\n".join(lines) + "\n"
+
+
+def settings_without_effect(recipe):
+    """The recipe keys that did not shape this model: a from-scratch architecture and tokenizer size beside a
+    checkpoint (which brings its own), a tokenizer size beside a given tokenizer."""
+    model = recipe.get("model", {})
+    unused = set()
+    if model.get("checkpoint"):
+        unused |= {"model.config", "model.tokenizer_vocab_size"}
+    if model.get("tokenizer"):
+        unused.add("model.tokenizer_vocab_size")
+    return unused
 
 
 def usage_text(task, name, recipe):
@@ -128,18 +143,16 @@ print({call})
 
 
 def draw_curves(path, metrics, headline):
-    """Training loss per epoch; with evaluations during training, `headline` per step beside it, the kept one marked."""
+    """The training loss of every step (smoothed, the raw steps faint behind it; per epoch for runs that recorded
+    only that); with evaluations, `headline` at each one beside it, the kept one marked."""
     import matplotlib
 
     matplotlib.use("Agg")  # files only: no display needed
     import matplotlib.pyplot as plt
 
-    losses = metrics["train"]["loss"]
-    epochs = list(range(1, len(losses) + 1))
     evaluations = [scores for scores in metrics.get("evaluations", []) if scores.get(headline) is not None]
     figure, axes = plt.subplots(1, 2 if evaluations else 1, figsize=(9, 3.5), squeeze=False)
-    axes[0][0].plot(epochs, losses, marker="o")
-    axes[0][0].set(title="training loss", xlabel="epoch", ylabel="loss")
+    draw_training_loss(axes[0][0], metrics["train"])
     if evaluations:
         steps = [scores["step"] for scores in evaluations]
         axes[0][1].plot(steps, [scores[headline] for scores in evaluations], marker="o", color="tab:green")
@@ -150,6 +163,29 @@ def draw_curves(path, metrics, headline):
     figure.tight_layout()
     figure.savefig(path, dpi=80)
     plt.close(figure)
+
+
+def draw_training_loss(axes, train):
+    step_loss = train.get("step_loss")
+    if not step_loss:
+        losses = train["loss"]
+        axes.plot(range(1, len(losses) + 1), losses, marker="o")
+        axes.set(title="training loss", xlabel="epoch", ylabel="loss")
+        return
+    steps, losses = zip(*step_loss)
+    axes.plot(steps, losses, color="tab:blue", alpha=0.25, linewidth=0.8, label="each step")
+    axes.plot(steps, smoothed(losses), color="tab:blue", label="smoothed")
+    axes.set(title="training loss", xlabel="optimizer step", ylabel="loss")
+    axes.legend()
+
+
+def smoothed(values, weight=0.9):
+    """TensorBoard's smoothing: an exponential moving average, debiased so the first points are not pulled to 0."""
+    average, result = 0.0, []
+    for count, value in enumerate(values, start=1):
+        average = weight * average + (1 - weight) * value
+        result.append(average / (1 - weight**count))
+    return result
 
 
 def is_metric(key, value):

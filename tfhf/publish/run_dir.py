@@ -98,7 +98,14 @@ def foreign_entries(folder, saved=None):
             continue
         foreign.append(entry)
     # a user's folder is named once, not once per file in it
-    return [entry for entry in foreign if not any(entry.startswith(other + "/") for other in foreign)]
+    named = set(foreign)
+    return [entry for entry in foreign if not any(ancestor in named for ancestor in ancestors(entry))]
+
+
+def ancestors(entry):
+    """'a/b/c' -> ['a', 'a/b']."""
+    parts = entry.split("/")
+    return ["/".join(parts[:depth]) for depth in range(1, len(parts))]
 
 
 def refuse_foreign_entries(folder, what):

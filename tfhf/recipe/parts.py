@@ -179,7 +179,12 @@ class Eval:
     """Evaluation on the validation split."""
 
     batch_size: int = setting(64, "Examples per evaluation batch.", within=Range(1, 65_536))
-    before_training: bool = setting(True, "Also evaluate the untrained model, to show what training changed.")
+    before_training: bool | str = setting(
+        "auto",
+        "Also evaluate the untrained model, to show what training changed. 'auto': unless the model was loaded "
+        "from a checkpoint with a new, randomly initialised head, which scores chance by construction.",
+        choices=(True, False, "auto"),
+    )
     each_epoch: bool = setting(False, "Also evaluate after every epoch; the scores are saved per evaluation.")
     every_steps: int = setting(
         0,

@@ -82,6 +82,7 @@ def record_training(run):
         "eval_and_checkpoint_seconds": round(progress.paused_seconds, 2),
         "steps": progress.global_step,
         "loss": [round(loss, 4) for loss in progress.epoch_losses],
+        "step_loss": progress.step_losses,  # [step, loss]: the card's curve (tfhf.publish.model_card)
     }
     run.log(
         f"{samples} samples in {seconds:.1f} s of training steps ({samples / seconds:.1f} samples/s, first-step "

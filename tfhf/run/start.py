@@ -7,6 +7,7 @@ the same before-and-after without measuring again.
 
 from tfhf.data.streaming import is_streamed
 from tfhf.log_format import banner, describe_metrics
+from tfhf.model.loading import random_new_weights
 from tfhf.publish.model_card import shown_name
 from tfhf.publish.run_metrics import RunMetrics
 from tfhf.train import resume
@@ -46,7 +47,7 @@ def start_fresh(run):
         "cut_by_length": run.lengths_cut,
     }  # fmt: skip
     score_baselines(run)
-    if run.recipe.eval.before_training:
+    if evaluates_before_training(run):
         evaluate_before_training(run)
     resume.save_run_start(
         resume.checkpoints_folder(run.output_dir),
@@ -59,12 +60,26 @@ def start_fresh(run):
 
 
 def score_baselines(run):
-    run.metrics.baselines = run.task.baseline_scores(run.raw, run.tokenized, run.recipe.data, run.tokenizer)
+    run.metrics.baselines = run.baselines.result()  # started beside the model's preparation
     if run.metrics.baselines:
         banner(run.log, "Baselines")
         for baseline in run.metrics.baselines:
             run.log(f"{baseline['name']}: {describe_metrics({k: v for k, v in baseline.items() if k != 'name'})}")
     run.phases.end("baselines")
+
+
+def evaluates_before_training(run):
+    """eval.before_training, with 'auto' skipping it (and saying why) for a checkpoint's new, random head."""
+    setting = run.recipe.eval.before_training
+    if setting != "auto":
+        return setting
+    new = random_new_weights(run.model)
+    if new:
+        run.log(
+            f"evaluation before training: skipped, as {', '.join(new)} {'is' if len(new) == 1 else 'are'} new and "
+            "random, so the untrained model scores chance by construction (eval.before_training=True runs it)"
+        )
+    return not new
 
 
 def evaluate_before_training(run):

@@ -5,6 +5,7 @@ reads what earlier ones set and adds its own part, so a phase can be called alon
 test with a run object that holds just what it reads.
 """
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -36,6 +37,8 @@ class TrainingRun:
     fingerprints: dict | None = None
     saved: dict | None = None
     """The interrupted run to resume (tfhf.train.resume.saved_run), or None for a fresh start."""
+    baselines: Future | None = None
+    """The task's baseline scores, computed beside the model's preparation (tfhf.run.prepare.start_baselines)."""
     # runtime and model (prepare_model)
     strategy: object = None
     planned: object = None
@@ -68,7 +71,8 @@ class TrainingRun:
     def save_snapshot(self, folder):
         """Model, tokenizer and model card as they are now: what a push during training sends."""
         save_model_files(self.model, self.tokenizer, self.task, self.recipe, folder)
-        scores = replace(self.metrics, train={"loss": self.progress.epoch_losses})
+        progress = self.progress
+        scores = replace(self.metrics, train={"loss": progress.epoch_losses, "step_loss": progress.step_losses})
         if self.evaluations:
             scores.evaluations = self.evaluations.scores
         write_model_card(folder, self.recipe.to_dict(), scores.to_dict(), self.task, self.card_name)

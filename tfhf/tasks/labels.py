@@ -26,6 +26,11 @@ def label_names(split, column, given=()):
         feature = feature.feature
     if isinstance(feature, datasets.ClassLabel):
         return tuple(feature.names)
+    if type(feature).__name__ == "Json":  # datasets' type for a column whose rows hold values of several types
+        raise TfhfError(
+            f'column {column!r} mixes label types (numbers and strings, such as 1 and "1"), which datasets reads '
+            "as one value: write every label as a class id or every label as a name"
+        )
     values = _flat(split[column])
     if all(isinstance(value, str) for value in values):
         return tuple(sorted(set(values)))
@@ -54,20 +59,24 @@ def with_label_names(data, raw, column, per_word=False):
                     "text classification takes one label per example"
                 )
     names = label_names(raw["train"], column, data.label_names)
-    check_labels(raw, column, names)
+    check_labels(raw, column, names, data.path)
     return replace(data, label_names=names)
 
 
-def check_labels(raw, column, names):
-    """Every value of `column` in every split is an id below len(names) or one of the names."""
+def check_labels(raw, column, names, source=None):
+    """Every value of `column` in every split (of data.path `source`, named in the error) is an id below
+    len(names) or one of the names."""
     for split_name, split in raw.items():
         for row, value in enumerate(split[column]):
             where = f"column {column!r}, split {split_name!r}, row {row}"
-            if isinstance(value, list):
-                for position, item in enumerate(value):
-                    _check(item, names, f"{where}, position {position}")
-            else:
-                _check(value, names, where)
+            try:
+                if isinstance(value, list):
+                    for position, item in enumerate(value):
+                        _check(item, names, f"{where}, position {position}")
+                else:
+                    _check(value, names, where)
+            except TfhfError as error:
+                raise TfhfError(f"{error} (data.path {source})" if source else str(error)) from None
 
 
 def to_id(value, names):

@@ -18,7 +18,7 @@ from tfhf.scores.metrics import classification_scores
 from tfhf.tasks.base import Labels, Task, refuse_options
 from tfhf.tasks.data_parts import ClassificationData
 from tfhf.tasks.labels import head_config, to_id, with_label_names
-from tfhf.tasks.usage import Usage
+from tfhf.tasks.usage import PREDICT_BATCH_SIZE, Usage
 
 
 class TextClassificationUsage(Usage):
@@ -37,14 +37,10 @@ class TextClassificationUsage(Usage):
         """With `context`, each text is scored as a pair with it (text, context), as MRPC-style models need."""
         refuse_options(self.name, options)
         inputs = [{"text": t, "text_pair": context} if context else t for t in texts]
+        found = predictor.pipeline(inputs, top_k=None, batch_size=PREDICT_BATCH_SIZE, **predictor.defaults)
         return [
-            {
-                "labels": [
-                    {"label": s["label"], "score": round(float(s["score"]), 4)}
-                    for s in predictor.pipeline(one, top_k=None, **predictor.defaults)
-                ]
-            }
-            for one in inputs
+            {"labels": [{"label": s["label"], "score": round(float(s["score"]), 4)} for s in scores]}
+            for scores in found
         ]
 
 

@@ -17,7 +17,7 @@ from tfhf.scores.metrics import entity_scores
 from tfhf.tasks.base import Labels, Task, refuse_options
 from tfhf.tasks.data_parts import TokenClassificationData
 from tfhf.tasks.labels import head_config, to_id, with_label_names
-from tfhf.tasks.usage import Usage
+from tfhf.tasks.usage import PREDICT_BATCH_SIZE, Usage
 
 
 class TokenClassificationUsage(Usage):
@@ -29,7 +29,8 @@ class TokenClassificationUsage(Usage):
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options)
-        return [{"entities": entities(predictor.pipeline(text, aggregation_strategy="simple"))} for text in texts]
+        found = predictor.pipeline(list(texts), aggregation_strategy="simple", batch_size=PREDICT_BATCH_SIZE)
+        return [{"entities": entities(one)} for one in found]
 
 
 class TokenClassificationTask(Task):

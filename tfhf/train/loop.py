@@ -40,6 +40,7 @@ class Progress:
     seconds: float = 0.0  # time spent in training steps, over all processes of this run
     paused_seconds: float = 0.0  # time fit spent evaluating and saving checkpoints instead, not in `seconds`
     stopped_early: bool = False  # eval.patience ran out: no more steps, even in a resumed run
+    step_losses: list = field(default_factory=list)  # [optimizer step, its training loss] of every Keras call
 
     def to_dict(self):
         return asdict(self)
@@ -155,6 +156,10 @@ class TrainingMonitor(tf.keras.callbacks.Callback):
         # last call when Keras runs several steps per execution.
         progress.global_step += batch + 1 - self._segment[1]
         loss = float(logs["loss"])  # Keras's running mean over this fit call: non-finite from the first bad step on
+        if math.isfinite(loss):  # the mean of this call's new steps, from the running means before and after
+            mean, steps = self._segment
+            step_loss = (loss * (batch + 1) - mean * steps) / (batch + 1 - steps)
+            progress.step_losses.append([progress.global_step, round(step_loss, 4)])
         self._segment = (loss, batch + 1)
         if not math.isfinite(loss):
             self.model.stop_training = True

@@ -19,7 +19,7 @@ from tfhf.data.splits import load_splits
 from tfhf.data.tokenizer_training import train_tokenizer
 from tfhf.errors import TfhfError
 from tfhf.log_format import banner
-from tfhf.model.loading import build_model, load_pretrained_model, load_tokenizer
+from tfhf.model.loading import LAST_TENSORFLOW_RELEASE, build_model, load_checkpoint, load_tokenizer
 from tfhf.model.positions import check_positions
 from tfhf.recipe.loading import summary, validated
 from tfhf.runtime import distribution, precision
@@ -202,7 +202,7 @@ def length_buckets(recipe, train_split, tokenizer, log, static=False):
 def build(recipe, task, tokenizer, log, new_tokenizer):
     """The model (inside the caller's strategy scope); a newly trained tokenizer learns its length limit."""
     banner(log, "Model")
-    model = make_model(recipe, task, tokenizer)
+    model = make_model(recipe, task, tokenizer, log)
     check_positions(recipe, model.config)
     precision.adapt(model)
     # Dropout's generators draw their seeds when created: creating them here, always, keeps
@@ -214,12 +214,15 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     return model
 
 
-def make_model(recipe, task, tokenizer):
+def make_model(recipe, task, tokenizer, log):
     spec = recipe.model
     if spec.checkpoint:
-        return load_pretrained_model(
+        model, loaded = load_checkpoint(
             task.model_class, spec.checkpoint, trust_remote_code=spec.trust_remote_code, **task.head_config(recipe.data)
         )
+        for line in [*loaded.describe(spec.checkpoint, len(model.weights)), LAST_TENSORFLOW_RELEASE]:
+            log(line)
+        return model
     return build_model(
         task.model_class, spec.config, **task.special_token_ids(tokenizer), **task.head_config(recipe.data)
     )
