@@ -14,6 +14,10 @@ The course's setups (Hub checkpoints and datasets; README, "The Hub"):
     tfhf run recipes/course/text_classification_emotion.py
     tfhf run recipes/course/text_classification_mrpc.py
 
+The emotion setup on a real pretrained checkpoint, all-MiniLM-L6-v2, by its Hub id:
+
+    tfhf run recipes/course/text_classification_emotion_minilm.py
+
 With a Hub dataset the label names come from its ClassLabel feature; MRPC has two
 classes, so F1 is the binary F1 of "equivalent", as GLUE reports it.
 """

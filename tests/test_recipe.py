@@ -24,7 +24,7 @@ def test_every_bundled_recipe_loads_and_names_a_known_task():
 
 
 def test_every_course_recipe_loads_and_each_bundled_recipe_points_at_its_own():
-    assert len(COURSE_RECIPES) == 8
+    assert len(COURSE_RECIPES) == 9
     for path in COURSE_RECIPES:
         recipe = load_recipe(path)
         assert isinstance(recipe.data, TASKS[recipe.task].data_class), path
