@@ -14,6 +14,7 @@ transformers' interactive prompt, which would import that code on a "y".
 
 import json
 import os
+import weakref
 
 import tensorflow as tf
 from huggingface_hub.errors import HFValidationError
@@ -28,6 +29,8 @@ from tfhf.hub_errors import hub_failure
 TF_WEIGHTS = "tf_model.h5"
 MAX_MISSING_SHARE = 0.5  # of a model's weights a checkpoint may leave at their random initial values
 SAFETENSORS_WEIGHTS = "model.safetensors"
+# The weights each loaded model's checkpoint did not fill, beside it: an attribute of a Keras model is tracked
+_NEW_WEIGHTS = weakref.WeakKeyDictionary()
 
 
 def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **config_overrides):
@@ -40,10 +43,14 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
         tf_file = _find(checkpoint, TF_WEIGHTS)
         safetensors_file = None if tf_file else _find(checkpoint, SAFETENSORS_WEIGHTS)
         if safetensors_file and _safetensors_format(safetensors_file) == "pt":
-            return _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options)
-        if tf_file:  # beside PyTorch safetensors, transformers would pick those and fail (the same bug)
-            options["use_safetensors"] = False
-        return model_class.from_pretrained(checkpoint, **options)
+            model, missing = _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options)
+        else:
+            if tf_file:  # beside PyTorch safetensors, transformers would pick those and fail (the same bug)
+                options["use_safetensors"] = False
+            model, info = model_class.from_pretrained(checkpoint, output_loading_info=True, **options)
+            missing = info["missing_keys"]
+        _NEW_WEIGHTS[model] = tuple(sorted(missing))
+        return model
     except SafetensorError as error:
         if safetensors_file and not os.path.isdir(checkpoint):  # a cached download that is damaged
             raise TfhfError(
@@ -53,6 +60,15 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None
     except (OSError, ValueError, HFValidationError) as error:
         raise TfhfError(_unavailable(checkpoint, "model", error)) from None
+
+
+def new_weights(model):
+    """The names of the weights of `model` its checkpoint did not fill (a new head), as loading reported them.
+
+    PyTorch names ('classifier.weight') for a PyTorch checkpoint; TF names without the model's
+    scope, or a top-level layer's name, for a TF one. () for a model built from scratch.
+    """
+    return _NEW_WEIGHTS.get(model, ())
 
 
 def load_config(checkpoint, trust_remote_code=False):
@@ -147,7 +163,7 @@ def _load_pytorch_safetensors(model_class, checkpoint, safetensors_file, options
             tf_to_pt_weight_rename=getattr(model, "tf_to_pt_weight_rename", None),
         )
     _check_mostly_loaded(model, loading_info["missing_keys"], safetensors_file)
-    return model
+    return model, loading_info["missing_keys"]
 
 
 def _check_mostly_loaded(model, missing, weights_file):
