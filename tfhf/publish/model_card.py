@@ -11,6 +11,7 @@ Local paths (the bundled samples, a user's files) are shown by name only.
 import json
 from pathlib import Path
 
+from tfhf.log_format import trained_share
 from tfhf.recipe import SAMPLES_DIR
 
 CURVES_FILE = "training_curves.png"
@@ -63,6 +64,7 @@ def card_text(recipe, metrics, name, has_curves):
         f"# {name}",
         "",
         f"{base} for {task} on {described_data(data, metrics.get('data'))} with tfhf (Keras/TensorFlow).",
+        *lora_text(recipe.get("train", {}), metrics.get("parameters")),
         "",
         "## Results",
         "",
@@ -86,6 +88,20 @@ def card_text(recipe, metrics, name, has_curves):
             if value not in (None, (), [], {}) and not (part == "data" and key == "path"):
                 lines.append(f"- `{part}.{key}`: `{json.dumps(value)}`")
     return "\n".join(lines) + "\n"
+
+
+def lora_text(train, parameters):
+    """The card's lines on LoRA: what trained, and where the adapters are; none without LoRA."""
+    if not train.get("lora_rank") or not parameters:
+        return []
+    targets = ", ".join(train.get("lora_targets") or ()) or "the architecture's attention query and value"
+    text = (
+        f"Trained with LoRA (rank {train['lora_rank']}, alpha {train.get('lora_alpha'):g}, on {targets}): "
+        f"{trained_share(parameters['trained'], parameters['total'])}. The model files hold the adapters merged "
+        "into the weights and load like any other; `adapter/` holds them alone in PEFT's format "
+        '(`PeftModel.from_pretrained(base_model, "adapter")`).'
+    )
+    return ["", text]
 
 
 def usage_text(task, name, recipe):
