@@ -2,6 +2,7 @@
 the mirrored strategy, and the adapter loaded by PyTorch's peft onto the base checkpoint."""
 
 import json
+import random
 import re
 import signal
 import subprocess
@@ -16,6 +17,7 @@ from tests.helpers import (
     TINY_BERT,
     TINY_DISTILBERT,
     TINY_GPT2,
+    TINY_MARIAN,
     invoke,
     pytorch_environment,
     run,
@@ -104,6 +106,50 @@ def test_a_from_scratch_model_trains_its_task_head_and_a_loaded_head_stays_froze
     assert lora.heads == {} and all("/lora/" in weight.name for weight in model.trainable_weights)
 
 
+TINY_T5 = {"model_type": "t5", "d_model": 16, "d_ff": 32, "num_layers": 1, "num_heads": 2, "d_kv": 8}
+
+
+@pytest.mark.parametrize(
+    ("task_name", "architecture", "adapted"),
+    [
+        ("text-classification", TINY_BERT, ["bert.encoder.layer.0.attention.self.query",
+                                            "bert.encoder.layer.0.attention.self.value"]),
+        ("translation", TINY_MARIAN, [f"model.{stack}.layers.0.{attention}.{p}_proj" for stack, attention in
+                                      [("encoder", "self_attn"), ("decoder", "self_attn"), ("decoder", "encoder_attn")]
+                                      for p in "qv"]),
+        ("summarization", TINY_T5, [f"{stack}.block.0.layer.{i}.{attention}.{p}" for stack, i, attention in
+                                    [("encoder", 0, "SelfAttention"), ("decoder", 0, "SelfAttention"),
+                                     ("decoder", 1, "EncDecAttention")] for p in "qv"]),
+        ("summarization", {**TINY_T5, "model_type": "mt5", "tie_word_embeddings": False}, 6),
+        ("text-generation", TINY_GPT2, ["transformer.h.0.attn.c_attn"]),
+    ],
+    ids=["bert", "marian", "t5", "mt5", "gpt2"],
+)  # fmt: skip
+def test_each_architecture_gets_its_default_targets_and_its_merged_copy_computes_what_the_adapters_do(
+    task_name, architecture, adapted
+):
+    from tfhf.model.loading import build_model
+    from tfhf.model.lora import apply_lora, merged_copy
+    from tfhf.tasks import TASKS
+
+    task = TASKS[task_name]
+    model = build_model(task.model_class, {**architecture, "vocab_size": 300}, num_labels=3, pad_token_id=0,
+                        decoder_start_token_id=0, eos_token_id=1)  # fmt: skip
+    lora = apply_lora(model, Train(lora_rank=2), None)
+    paths = sorted(one.path for one in lora.adapted)
+    assert paths == sorted(adapted) if isinstance(adapted, list) else len(paths) == adapted, paths
+    for one in lora.adapted:  # B = 0 adds nothing: give the adapters something to add
+        one.adapter.lora_B.assign(np.random.default_rng(0).normal(size=one.adapter.lora_B.shape) * 0.5)
+    inputs = {key: np.array(value) for key, value in INPUTS.items()}
+    if model.config.is_encoder_decoder:
+        inputs["decoder_input_ids"] = np.array([[0, 5, 6], [0, 7, 8]])
+    adapted_logits = model(inputs, training=False).logits.numpy()
+    copy = merged_copy(model)
+    assert not [weight.name for weight in copy.weights if "lora" in weight.name]
+    np.testing.assert_allclose(copy(inputs, training=False).logits.numpy(), adapted_logits, atol=1e-5)
+    assert all(weight.trainable for weight in copy.trainable_weights) and len(copy.trainable_weights) > len(paths)
+
+
 def test_lora_settings_that_cannot_apply_are_refused_in_one_line_naming_the_setting(tmp_path):
     from tfhf.model.loading import build_model
     from tfhf.model.lora import apply_lora
@@ -153,10 +199,12 @@ def test_saved_model_files_hold_the_merged_weights_and_saving_leaves_the_trained
     recipe = Recipe(task=task.name, model=Model(checkpoint=str(base)), data=task.data_class(path="unused"),
                     train=Train(lora_rank=4))  # fmt: skip
     tokenizer = AutoTokenizer.from_pretrained(base)
+    draws = random.getstate()  # what unseeded Keras initializers draw from here (no tf.keras.utils.set_random_seed)
     for folder in ("first", "second"):  # a push during training, then the final save
         (tmp_path / folder).mkdir()
         save_model_files(model, tokenizer, task, recipe, tmp_path / folder)
 
+    assert random.getstate() == draws  # the merged copy's throwaway initial values took no draws from training's
     assert lora_of(model) is not None and np.array_equal(logits(model), expected)
     assert all(np.array_equal(a, weight.numpy()) for a, weight in zip(before, model.weights, strict=True))
     first, second = weights(tmp_path / "first"), weights(tmp_path / "second")
