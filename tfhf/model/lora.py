@@ -21,6 +21,7 @@ Why it is built this way:
   model's) and before compile (the optimizer takes the trainable variables of that moment).
 """
 
+import hashlib
 import math
 import random
 import weakref
@@ -157,7 +158,8 @@ def apply_lora(model, train, new_weights=None):
     lora = Lora(train.lora_rank, train.lora_alpha, train.lora_dropout, targets, task_type(model))
     for path, layer in matching_layers(linear, targets, type(model).__name__):
         lora.adapted.append(adapt(path, layer, lora))
-    model.lora_adapters = [adapted.adapter for adapted in lora.adapted]  # tracked: their weights train
+    # Tracked by the model: their weights train, and their dropout's generator is checkpointed
+    model.lora_adapters = [adapted.adapter for adapted in lora.adapted]
     adapted_paths = {adapted.path for adapted in lora.adapted}
     lora.heads = {
         path: layer for path, layer in head_layers(model, linear, new_weights, lora.task_type).items()
@@ -293,8 +295,8 @@ def visit_for_freezing(layer, keep, seen):
             child.trainable = False
         else:
             visit_for_freezing(child, keep, seen)
-    # A layer that stays trainable for what is below it may own frozen weights too (T5's relative
-    # attention bias beside its query); only these private lists tell Keras they are not trained.
+    # A layer that stays trainable for a head below it may own weights of its own that are not
+    # the head's (the model itself may); only these private lists tell Keras they are not trained.
     stray = [weight for weight in layer._trainable_weights if id(weight) not in keep]
     for weight in stray:
         layer._trainable_weights.remove(weight)
@@ -313,8 +315,6 @@ def trained_weights(model):
 
 def frozen_digest(model):
     """A digest of every weight LoRA leaves frozen: what a resumed run must rebuild exactly."""
-    import hashlib
-
     trained = {id(weight) for weight in model.trainable_weights}
     digest = hashlib.blake2b(digest_size=16)
     for weight in sorted((w for w in model.weights if id(w) not in trained), key=scoped_name):
