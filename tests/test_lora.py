@@ -404,3 +404,18 @@ def test_peft_loads_the_adapter_onto_the_pytorch_base_checkpoint_and_gives_the_t
         assert result["max_lora_B"] > 0  # the trained adapters were loaded, not left at zero
         np.testing.assert_allclose(np.array(result["logits"]), np.array(case["expected"]), atol=1e-4)
         assert np.abs(np.array(result["base_logits"]) - np.array(case["expected"])).max() > 1e-3  # LoRA mattered
+
+
+def test_the_model_card_speaks_of_lora_only_for_a_lora_run():
+    from tfhf.publish.model_card import card_text
+    from tfhf.tasks import TASKS
+
+    task = TASKS["text-classification"]
+    plain = Recipe(task=task.name, model=Model(checkpoint="bert-base-uncased"), data=task.data_class(path="x"))
+    lora = Recipe(task=task.name, model=plain.model, data=plain.data, train=Train(lora_rank=8))
+    parameters = {"parameters": {"trained": 296_450, "total": 109_778_690}}
+    assert "lora" not in card_text(plain.to_dict(), {}, "plain", False).lower()
+    text = card_text(lora.to_dict(), parameters, "lora", False)
+    assert "Trained with LoRA (rank 8, alpha 16, on the architecture's attention query and value): 296,450 of " \
+           "109,778,690 parameters trained (0.27%)" in text  # fmt: skip
+    assert "- `train.lora_rank`: `8`" in text and "`adapter/`" in text

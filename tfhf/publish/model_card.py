@@ -82,12 +82,21 @@ def card_text(recipe, metrics, name, has_curves):
         lines.append(f"| {key} |" + "".join(f" {'' if cell is None else round(cell, 4)} |" for cell in cells))
     if has_curves:
         lines += ["", "## Training curves", "", f"![training curves]({CURVES_FILE})"]
-    lines += ["", "## Hyperparameters", ""]
+    lines += ["", "## Hyperparameters", "", *hyperparameter_lines(recipe)]
+    return "\n".join(lines) + "\n"
+
+
+def hyperparameter_lines(recipe):
+    """The set train, model and data settings, one line each; LoRA's only when the run used it."""
+    lines = []
+    lora_off = not recipe.get("train", {}).get("lora_rank")
     for part in ("train", "model", "data"):
         for key, value in recipe.get(part, {}).items():
+            if part == "train" and key.startswith("lora_") and lora_off:
+                continue
             if value not in (None, (), [], {}) and not (part == "data" and key == "path"):
                 lines.append(f"- `{part}.{key}`: `{json.dumps(value)}`")
-    return "\n".join(lines) + "\n"
+    return lines
 
 
 def lora_text(train, parameters):
