@@ -10,7 +10,10 @@ import re
 import subprocess
 import sys
 import textwrap
+import time
 from pathlib import Path
+
+import pytest
 
 from tfhf.recipe import SAMPLES_DIR
 
@@ -93,6 +96,8 @@ def predict_json(model_dir, *args):
 
 
 TINY_DISTILBERT = {"model_type": "distilbert", "dim": 16, "hidden_dim": 32, "n_layers": 1, "n_heads": 2}
+TINY_BERT = {"model_type": "bert", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
+             "num_attention_heads": 2}  # fmt: skip
 
 
 def write_task_recipe(
@@ -130,6 +135,29 @@ def invoke(*args, input=None, catch_exceptions=True):
     return CliRunner().invoke(main, [str(arg) for arg in args], input=input, catch_exceptions=catch_exceptions)
 
 
+def start_run(recipe, out, *overrides):
+    """`tfhf run RECIPE --output-dir OUT --set ...` started as a process of its own, to be signalled."""
+    command = [sys.executable, "-m", "tfhf.cli", "run", str(recipe), "--output-dir", str(out)]
+    for override in overrides:
+        command += ["--set", override]
+    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
+    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
+
+
+def wait_for_checkpoint(process, out, timeout=300, at_least=1):
+    """The step of the first checkpoint at or past step `at_least` that `process` completes (`latest` names it)."""
+    latest = Path(out) / "checkpoints" / "latest"
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if latest.exists() and int(latest.read_text().split("-")[1]) >= at_least:
+            return int(latest.read_text().split("-")[1])
+        if process.poll() is not None:
+            pytest.fail(f"the run ended before a checkpoint: {process.communicate()}")
+        time.sleep(0.005)
+    process.kill()
+    pytest.fail("no checkpoint appeared")
+
+
 def run(recipe, out, *overrides):
     """`tfhf run RECIPE --output-dir OUT --set ...` in this process; the click Result."""
     return invoke("run", recipe, "--output-dir", out, *(arg for override in overrides for arg in ("--set", override)))
@@ -152,10 +180,14 @@ def tiny_translation_setup(pairs=200):
     return task, tokenizer, model, rows
 
 
-def save_checkpoint(folder, task_name, architecture, head):
-    """A freshly initialised model of `task_name` with a tokenizer trained on the bundled pairs, as a folder."""
+def save_checkpoint(folder, task_name, architecture, head, pytorch=False):
+    """A freshly initialised model of `task_name` with a tokenizer trained on the bundled pairs, as a folder.
+
+    `pytorch`: its weights only as PyTorch's model.safetensors, as most Hub checkpoints are.
+    """
     from tfhf.data.tokenizer_training import train_tokenizer
     from tfhf.model.loading import build_model
+    from tfhf.model.pytorch_weights import write_pytorch_weights
     from tfhf.tasks import TASKS
 
     task = TASKS[task_name]
@@ -164,6 +196,9 @@ def save_checkpoint(folder, task_name, architecture, head):
     model = build_model(task.model_class, {**architecture, **head}, **task.special_token_ids(tokenizer))
     model.build_in_name_scope()
     model.save_pretrained(folder)
+    if pytorch:
+        write_pytorch_weights(model, Path(folder))
+        (Path(folder) / "tf_model.h5").unlink()
     tokenizer.save_pretrained(folder)
     return folder
 
@@ -262,3 +297,48 @@ def assert_pipeline_reproduces_predictions(run_dir, task, key, count=8):
     rows = [json.loads(line) for line in (Path(run_dir) / "predictions.jsonl").read_text().splitlines()][:count]
     pipe = pipeline(task, model=str(run_dir), framework="tf", dtype=None, model_kwargs={"use_safetensors": False})
     assert [output[key] for output in pipe([row["source"] for row in rows])] == [row["prediction"] for row in rows]
+
+
+# The torch CPU wheel on these machines' pip path, installed once in a base environment the
+# others see through a .pth file; in them, transformers as tfhf pins it (with peft, which loads
+# LoRA adapters), and transformers 5 (no TensorFlow classes at all): what most of the Hub's
+# users load models with.
+TORCH = ["torch==2.13.0"]
+PYTORCH_ENVIRONMENTS = {
+    "transformers4": ["transformers==4.57.*", "tokenizers==0.22.*", "sentencepiece", "protobuf", "peft==0.21.*"],
+    "transformers5": ["transformers>=5,<6", "sentencepiece", "protobuf"],
+}
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def pytorch_environment(name):
+    """The python of .venv-pytorch-NAME: torch, PYTORCH_ENVIRONMENTS[name] and no TensorFlow, built once and kept."""
+    base = python_environment(ROOT / ".venv-pytorch-base", TORCH)
+    python = python_environment(ROOT / f".venv-pytorch-{name}", PYTORCH_ENVIRONMENTS[name], base)
+    probe = "import importlib.util, torch; print(importlib.util.find_spec('tensorflow') is None, torch.__version__)"
+    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
+    assert found[0] == "True" and found[1].startswith(TORCH[0].split("==")[1]), found
+    return python
+
+
+def python_environment(folder, requirements, base=None):
+    """The python of a venv in `folder` holding `requirements` (and `base`'s packages), built once and kept."""
+    import shutil
+
+    python = folder / "bin" / "python"
+    built_with = folder / "tfhf-requirements.txt"
+    wanted = "\n".join([*requirements, str(base or "")])
+    if not python.exists() or not built_with.exists() or built_with.read_text() != wanted:
+        shutil.rmtree(folder, ignore_errors=True)
+        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+        if base:
+            (site_packages(python) / "tfhf-pytorch-base.pth").write_text(str(site_packages(base)) + "\n")
+        install = [python, "-m", "pip", "install", "-q", *requirements]
+        subprocess.run(install, check=True, timeout=1800)
+        built_with.write_text(wanted)
+    return python
+
+
+def site_packages(python):
+    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
+    return Path(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip())

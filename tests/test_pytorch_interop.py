@@ -2,9 +2,7 @@
 no TensorFlow, and gives TensorFlow's logits; a run's card snippet runs there and generates what `tfhf predict` does."""
 
 import json
-import shutil
 import subprocess
-import sys
 from pathlib import Path
 
 import numpy as np
@@ -12,7 +10,16 @@ import pytest
 import tensorflow as tf
 from transformers import AutoTokenizer
 
-from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, invoke, save_checkpoint
+from tests.helpers import (
+    PYTORCH_ENVIRONMENTS,
+    TINY_BERT,
+    TINY_DISTILBERT,
+    TINY_GPT2,
+    TINY_MARIAN,
+    invoke,
+    pytorch_environment,
+    save_checkpoint,
+)
 from tfhf.publish.model_card import write_model_card
 from tfhf.publish.model_files import save_model_files
 from tfhf.recipe import Model, Recipe
@@ -20,19 +27,8 @@ from tfhf.tasks import TASKS
 
 pytestmark = pytest.mark.slow  # builds a PyTorch environment the first time (about a minute from this disk)
 
-ROOT = Path(__file__).resolve().parents[1]
-# The torch CPU wheel on these machines' pip path, installed once in a base environment both
-# others see through a .pth file; in them, transformers as tfhf pins it, and transformers 5 (no
-# TensorFlow classes at all): what most of the Hub's users load models with.
-TORCH = ["torch==2.13.0"]
-PYTORCH_ENVIRONMENTS = {
-    "transformers4": ["transformers==4.57.*", "tokenizers==0.22.*", "sentencepiece", "protobuf"],
-    "transformers5": ["transformers>=5,<6", "sentencepiece", "protobuf"],
-}
 SIDE = Path(__file__).with_name("pytorch_side.py")
 
-TINY_BERT = {"model_type": "bert", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
-             "num_attention_heads": 2}  # fmt: skip
 TINY_T5 = {"model_type": "t5", "d_model": 16, "d_ff": 32, "num_layers": 1, "num_heads": 2, "d_kv": 8}
 TINY_MT5 = {**TINY_T5, "model_type": "mt5", "tie_word_embeddings": False}
 CASES = {  # name: (task, architecture, head)
@@ -47,36 +43,10 @@ CASES = {  # name: (task, architecture, head)
 }
 
 
-def environment(folder, requirements, base=None):
-    """The python of a venv in `folder` holding `requirements` (and `base`'s packages), built once and kept."""
-    python = folder / "bin" / "python"
-    built_with = folder / "tfhf-requirements.txt"
-    wanted = "\n".join([*requirements, str(base or "")])
-    if not python.exists() or not built_with.exists() or built_with.read_text() != wanted:
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-        if base:
-            (site_packages(python) / "tfhf-pytorch-base.pth").write_text(str(site_packages(base)) + "\n")
-        install = [python, "-m", "pip", "install", "-q", *requirements]
-        subprocess.run(install, check=True, timeout=1800)
-        built_with.write_text(wanted)
-    return python
-
-
-def site_packages(python):
-    code = "import sysconfig; print(sysconfig.get_paths()['purelib'])"
-    return Path(subprocess.run([python, "-c", code], capture_output=True, text=True, check=True).stdout.strip())
-
-
 @pytest.fixture(scope="session", params=list(PYTORCH_ENVIRONMENTS))
 def pytorch_python(request):
     """The python of an environment with torch and transformers and no TensorFlow."""
-    base = environment(ROOT / ".venv-pytorch-base", TORCH)
-    python = environment(ROOT / f".venv-pytorch-{request.param}", PYTORCH_ENVIRONMENTS[request.param], base)
-    probe = "import importlib.util, torch; print(importlib.util.find_spec('tensorflow') is None, torch.__version__)"
-    found = subprocess.run([python, "-c", probe], capture_output=True, text=True, check=True).stdout.split()
-    assert found[0] == "True" and found[1].startswith(TORCH[0].split("==")[1]), found
-    return python
+    return pytorch_environment(request.param)
 
 
 def saved_output(folder, task_name, architecture, head):

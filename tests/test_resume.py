@@ -5,19 +5,15 @@ signals it, as a preempted machine or a user's Ctrl-C would.
 """
 
 import json
-import os
 import re
 import shutil
 import signal
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
 
-from tests.helpers import run, weights, without_timings, write_task_recipe
+from tests.helpers import run, start_run, wait_for_checkpoint, weights, without_timings, write_task_recipe
 from tfhf.recipe import SAMPLES_DIR
 
 pytestmark = pytest.mark.slow
@@ -30,35 +26,13 @@ def classification_recipe(folder):
     return write_task_recipe(folder, "text-classification", "ClassificationData", data, epochs=2)
 
 
-def start(recipe, out, *overrides):
-    command = [sys.executable, "-m", "tfhf.cli", "run", str(recipe), "--output-dir", str(out)]
-    for override in overrides:
-        command += ["--set", override]
-    env = {**os.environ, "HF_HUB_OFFLINE": "1", "TF_CPP_MIN_LOG_LEVEL": "3"}
-    return subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env)
-
-
-def wait_for_checkpoint(process, out, timeout=300, at_least=1):
-    """The step of the first checkpoint at or past step `at_least` that `process` completes (`latest` names it)."""
-    latest = Path(out) / "checkpoints" / "latest"
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        if latest.exists() and int(latest.read_text().split("-")[1]) >= at_least:
-            return int(latest.read_text().split("-")[1])
-        if process.poll() is not None:
-            pytest.fail(f"the run ended before a checkpoint: {process.communicate()}")
-        time.sleep(0.005)
-    process.kill()
-    pytest.fail("no checkpoint appeared")
-
-
 def metrics(run_dir):
     return json.loads((Path(run_dir) / "metrics.json").read_text())
 
 
 def stop_at_first_checkpoint(recipe, out):
     """Starts a run that checkpoints every 5 steps and stops it with SIGTERM once the first is saved."""
-    process = start(recipe, out, "train.checkpoint_every=5")
+    process = start_run(recipe, out, "train.checkpoint_every=5")
     wait_for_checkpoint(process, out)
     process.send_signal(signal.SIGTERM)
     process.communicate(timeout=120)
@@ -89,7 +63,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_
     assert result.exit_code == 0, result.output
 
     killed = tmp_path / "killed"
-    process = start(recipe, killed, *settings)
+    process = start_run(recipe, killed, *settings)
     wait_for_checkpoint(process, killed, at_least=kill_at)
     process.send_signal(signal.SIGKILL)
     process.wait()
@@ -124,7 +98,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_
 def test_a_signal_saves_a_checkpoint_exits_128_plus_its_number_and_a_rerun_resumes(tmp_path, signum, exit_code):
     recipe = classification_recipe(tmp_path)
     out = tmp_path / "run"
-    process = start(recipe, out, "train.checkpoint_every=5")
+    process = start_run(recipe, out, "train.checkpoint_every=5")
     wait_for_checkpoint(process, out)
     process.send_signal(signum)
     _, stderr = process.communicate(timeout=120)

@@ -10,8 +10,7 @@ import signal
 import numpy as np
 import pytest
 
-from tests.helpers import TINY_DISTILBERT, TINY_GPT2, run, weights, write_task_recipe
-from tests.test_resume import start, wait_for_checkpoint
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, run, start_run, wait_for_checkpoint, weights, write_task_recipe
 from tfhf.data import streaming
 from tfhf.recipe import Model, Recipe, TextData
 from tfhf.tasks import TASKS
@@ -91,7 +90,7 @@ def test_a_streamed_run_killed_mid_way_resumes_to_the_uninterrupted_runs_weights
     assert metrics["baselines"][0]["name"] == "unigram"
 
     killed = tmp_path / "killed"
-    process = start(recipe, killed, *settings)
+    process = start_run(recipe, killed, *settings)
     step = wait_for_checkpoint(process, killed, at_least=60)  # in the stream's second pass
     process.send_signal(signal.SIGKILL)
     process.wait()

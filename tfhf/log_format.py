@@ -16,3 +16,8 @@ def describe_metrics(metrics):
 
 def is_number(value):
     return isinstance(value, int | float) and not isinstance(value, bool)
+
+
+def trained_share(trained, total):
+    """'2,306 of 120,450 parameters trained (1.9%)': what a LoRA run trains, as the log and the model card say it."""
+    return f"{trained:,} of {total:,} parameters trained ({100 * trained / max(total, 1):.2g}%)"

@@ -45,16 +45,18 @@ def recipe_from_run(model_path):
 
 
 def for_scoring(recipe, model_path, split):
-    """`recipe` pointed at `model_path` (model and tokenizer) and at `split`.
+    """`recipe` pointed at `model_path` (model and tokenizer) and at `split`, without LoRA.
 
     The recipe's own validation split stays as the run had it, cut from the training split
     with the same seed where the data has none; any other split is read as it is.
     """
     model = dataclasses.replace(recipe.model, checkpoint=str(model_path), tokenizer=None, config={})
+    # Nothing trains: a LoRA run's saved model has its adapters merged in already, and gets none again
+    train = dataclasses.replace(recipe.train, lora_rank=0, lora_targets=())
     data = recipe.data
     if split != data.validation_split:
         data = dataclasses.replace(data, train_split=split, validation_split=split)
-    return dataclasses.replace(recipe, model=model, data=data)
+    return dataclasses.replace(recipe, model=model, data=data, train=train)
 
 
 def score(recipe, model_path, split, output_dir, log=print):

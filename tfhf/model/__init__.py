@@ -1,3 +1,4 @@
 """Models and what runs them: loading checkpoints (PyTorch-format safetensors without torch), position
-limits, XLA generation, batched inference outputs, and PyTorch-named weights.
+limits, XLA generation, batched inference outputs, PyTorch-named weights, and LoRA adapters with
+PEFT's adapter files.
 """

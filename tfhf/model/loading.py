@@ -90,6 +90,16 @@ def load_pretrained_model(model_class, checkpoint, trust_remote_code=False, **co
     return load_checkpoint(model_class, checkpoint, trust_remote_code, **config_overrides)[0]
 
 
+def new_weights(model):
+    """The names of the weights of `model` its checkpoint did not fill (a new head), as loading reported them.
+
+    PyTorch names ('classifier.weight') for a PyTorch checkpoint; the names of top-level layers
+    holding weights for a TF one. () for a model built from scratch.
+    """
+    loaded = _LOADED.get(model)
+    return loaded.new if loaded else ()
+
+
 def random_new_weights(model):
     """The weights of `model` its checkpoint did not fill and that start random (a new head), as loaded here; ()
     for a model built from scratch, whose weights are all random."""

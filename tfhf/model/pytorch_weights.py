@@ -23,14 +23,24 @@ def pytorch_state_dict(model):
     """{PyTorch parameter name: float array} for a transformers TF model."""
     tensors = {}
     for weight in model.weights:
-        name, transpose = convert_tf_weight_name_to_pt_weight_name(weight.name, tf_weight_shape=weight.shape)
-        if name in tensors:  # one variable reached through two layers (shared embeddings)
-            continue
-        array = apply_transpose(transpose, weight.numpy(), pt_to_tf=False)
-        if name.endswith(".bias") and array.ndim == 2 and array.shape[0] == 1:
-            array = array[0]  # TF's Conv1D (GPT-2) keeps biases as (1, n); PyTorch's are vectors
-        tensors[name] = np.ascontiguousarray(array)
+        name = pytorch_name(weight)
+        if name not in tensors:  # else one variable reached through two layers (shared embeddings)
+            tensors[name] = pytorch_array(weight)
     return tensors
+
+
+def pytorch_name(weight):
+    """The name PyTorch's class gives a TF model's weight, e.g. 'bert.encoder.layer.0.attention.self.query.weight'."""
+    return convert_tf_weight_name_to_pt_weight_name(weight.name, tf_weight_shape=weight.shape)[0]
+
+
+def pytorch_array(weight):
+    """A TF model's weight in PyTorch's layout, as a contiguous array."""
+    name, transpose = convert_tf_weight_name_to_pt_weight_name(weight.name, tf_weight_shape=weight.shape)
+    array = apply_transpose(transpose, weight.numpy(), pt_to_tf=False)
+    if name.endswith(".bias") and array.ndim == 2 and array.shape[0] == 1:
+        array = array[0]  # TF's Conv1D (GPT-2) keeps biases as (1, n); PyTorch's are vectors
+    return np.ascontiguousarray(array)
 
 
 def write_pytorch_weights(model, folder):

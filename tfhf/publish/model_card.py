@@ -11,6 +11,7 @@ Local paths (the bundled samples, a user's files) are shown by name only.
 import json
 from pathlib import Path
 
+from tfhf.log_format import trained_share
 from tfhf.recipe import SAMPLES_DIR
 
 CURVES_FILE = "training_curves.png"
@@ -64,6 +65,7 @@ def card_text(recipe, metrics, name, has_curves):
         f"# {name}",
         "",
         f"{base} for {task} on {described_data(data, metrics.get('data'))} with tfhf (Keras/TensorFlow).",
+        *lora_text(recipe.get("train", {}), metrics.get("parameters")),
         "",
         "## Results",
         "",
@@ -81,25 +83,47 @@ def card_text(recipe, metrics, name, has_curves):
         lines.append(f"| {key} |" + "".join(f" {'' if cell is None else round(cell, 4)} |" for cell in cells))
     if has_curves:
         lines += ["", "## Training curves", "", f"![training curves]({CURVES_FILE})"]
-    lines += ["", "## Hyperparameters", ""]
+    lines += ["", "## Hyperparameters", "", *hyperparameter_lines(recipe)]
+    return "\n".join(lines) + "\n"
+
+
+def hyperparameter_lines(recipe):
+    """The train, model and data settings that took effect, one line each."""
+    lines = []
     unused = settings_without_effect(recipe)
     for part in ("train", "model", "data"):
         for key, value in recipe.get(part, {}).items():
             shown = value not in (None, (), [], {}) and f"{part}.{key}" not in unused
             if shown and not (part == "data" and key == "path"):
                 lines.append(f"- `{part}.{key}`: `{json.dumps(value)}`")
-    return "\n".join(lines) + "\n"
+    return lines
+
+
+def lora_text(train, parameters):
+    """The card's lines on LoRA: what trained, and where the adapters are; none without LoRA."""
+    if not train.get("lora_rank") or not parameters:
+        return []
+    targets = ", ".join(train.get("lora_targets") or ()) or "the architecture's attention query and value"
+    text = (
+        f"Trained with LoRA (rank {train['lora_rank']}, alpha {train.get('lora_alpha'):g}, on {targets}): "
+        f"{trained_share(parameters['trained'], parameters['total'])}. The model files hold the adapters merged "
+        "into the weights and load like any other; `adapter/` holds them alone in PEFT's format "
+        '(`PeftModel.from_pretrained(base_model, "adapter")`).'
+    )
+    return ["", text]
 
 
 def settings_without_effect(recipe):
     """The recipe keys that did not shape this model: a from-scratch architecture and tokenizer size beside a
-    checkpoint (which brings its own), a tokenizer size beside a given tokenizer."""
-    model = recipe.get("model", {})
+    checkpoint (which brings its own), a tokenizer size beside a given tokenizer, LoRA's settings without LoRA."""
+    model, train = recipe.get("model", {}), recipe.get("train", {})
     unused = set()
     if model.get("checkpoint"):
         unused |= {"model.config", "model.tokenizer_vocab_size"}
     if model.get("tokenizer"):
         unused.add("model.tokenizer_vocab_size")
+    if not train.get("lora_rank"):
+        unused |= {f"train.{key}" for key in train if key.startswith("lora_")}
     return unused
 
 

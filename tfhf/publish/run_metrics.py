@@ -25,6 +25,8 @@ class RunMetrics:
     """Validation scores during training (eval.each_epoch, eval.every_steps), each with its "step" and "epoch"."""
     best_step: int | None = None
     """The optimizer step whose weights were kept (eval.best_metric)."""
+    parameters: dict | None = None
+    """With LoRA (train.lora_rank): {"trained", "total"}, how many of the model's parameters training changed."""
     startup: dict | None = None
     """This process's wall seconds before its first training step: phases ({name: seconds}) and to_first_step."""
 

@@ -172,6 +172,26 @@ class Train:
     preflight: bool = setting(
         True, "Check one batch and the model before training (tfhf doctor's checks); a failed check stops the run."
     )
+    lora_rank: int = setting(
+        0,
+        "LoRA: train low-rank adapters of this rank beside the train.lora_targets layers, and a new task head, "
+        "with every other weight frozen (docs/recipes.md). The run folder's model is merged (it loads like any "
+        "other) and adapter/ holds the adapters in PEFT's format. 0: train every weight. peft: r.",
+        within=Range(0, 4096),
+    )
+    lora_alpha: float = setting(
+        16.0, "LoRA's scaling: the adapters' output is multiplied by lora_alpha / lora_rank. peft: lora_alpha.",
+        within=POSITIVE,
+    )  # fmt: skip
+    lora_dropout: float = setting(
+        0.05, "Dropout on the adapters' input while training (a fraction). peft: lora_dropout.", within=FRACTION
+    )
+    lora_targets: tuple = setting(
+        (),
+        "Names of the linear layers LoRA adapts, matched against the end of each layer's PyTorch module path "
+        "as peft's target_modules are, e.g. ('query', 'value'). (): the architecture's attention query and "
+        "value: BERT query/value, DistilBERT q_lin/v_lin, T5 and mT5 q/v, Marian q_proj/v_proj, GPT-2 c_attn.",
+    )
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 from tfhf.data.fingerprint import data_fingerprints
 from tfhf.log_format import banner
+from tfhf.model.lora import lora_of
 from tfhf.publish.run_metrics import RunMetrics
 from tfhf.runtime import start as runtime
 from tfhf.train import resume
@@ -94,5 +95,7 @@ def prepare_scoring(run):
         run.log,
         in_background=recipe.train.checkpoint_in_background,
     )
-    run.metrics = RunMetrics(task=run.task.name)
+    lora = lora_of(run.model)
+    parameters = {"trained": lora.trained, "total": lora.total} if lora else None
+    run.metrics = RunMetrics(task=run.task.name, parameters=parameters)
     run.card_name = recipe.hub.repo_id or run.output_dir.name

@@ -19,7 +19,8 @@ from tfhf.data.splits import load_splits
 from tfhf.data.tokenizer_training import train_tokenizer
 from tfhf.errors import TfhfError
 from tfhf.log_format import banner
-from tfhf.model.loading import LAST_TENSORFLOW_RELEASE, build_model, load_checkpoint, load_tokenizer
+from tfhf.model.loading import LAST_TENSORFLOW_RELEASE, build_model, load_checkpoint, load_tokenizer, new_weights
+from tfhf.model.lora import apply_lora
 from tfhf.model.positions import check_positions
 from tfhf.recipe.loading import summary, validated
 from tfhf.runtime import distribution, precision
@@ -92,6 +93,10 @@ def checked_task(recipe, log):
         )
     if recipe.eval.patience and not recipe.eval.best_metric:
         raise TfhfError("eval.patience needs eval.best_metric: early stopping waits for that metric to improve")
+    if recipe.train.lora_targets and not recipe.train.lora_rank:
+        raise TfhfError("train.lora_targets needs train.lora_rank above 0: without a rank no adapters are trained")
+    if not all(isinstance(name, str) and name for name in recipe.train.lora_targets):
+        raise TfhfError(f"train.lora_targets holds layer names (strings); got {recipe.train.lora_targets!r}")
     return task
 
 
@@ -200,17 +205,21 @@ def length_buckets(recipe, train_split, tokenizer, log, static=False):
 
 
 def build(recipe, task, tokenizer, log, new_tokenizer):
-    """The model (inside the caller's strategy scope); a newly trained tokenizer learns its length limit."""
+    """The model (inside the caller's strategy scope, with its LoRA adapters when train.lora_rank asks);
+    a newly trained tokenizer learns its length limit."""
     banner(log, "Model")
     model = make_model(recipe, task, tokenizer, log)
     check_positions(recipe, model.config)
     precision.adapt(model)
+    log(f"{type(model).__name__}: {model.count_params():,} parameters")
+    if recipe.train.lora_rank:  # before compile, which gives the optimizer the trainable weights
+        new = new_weights(model) if recipe.model.checkpoint else None  # None: built from scratch
+        log(apply_lora(model, recipe.train, new).describe())
     # Dropout's generators draw their seeds when created: creating them here, always, keeps
-    # those seeds the same whatever runs next (the preflight checks, compile).
+    # those seeds the same whatever runs next (the preflight checks, compile). The adapters' too.
     random_generators(model)
     if new_tokenizer and not (recipe.model.tokenizer or recipe.model.checkpoint):
         tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
-    log(f"{type(model).__name__}: {model.count_params():,} parameters")
     return model
 
 
