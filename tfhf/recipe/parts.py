@@ -128,6 +128,13 @@ class Train:
         "answering. Trainer: label_smoothing_factor.",
         within=FRACTION,
     )
+    gradient_checkpointing: bool = setting(
+        False,
+        "Recompute each transformer block's activations in the backward pass instead of keeping them from the "
+        "forward pass: activation memory of about one block plus one hidden state per block, for about a third "
+        "more compute per step; same loss and gradients (dropout draws the same masks). BERT, DistilBERT, GPT-2, "
+        "Marian, T5 and mT5 models. Trainer: gradient_checkpointing.",
+    )
     max_steps: int = setting(
         0,
         "With data.streaming (whose length is unknown): train this many optimizer steps, passing over the "

@@ -27,6 +27,7 @@ from tfhf.runtime import start as runtime
 from tfhf.runtime.start import random_generators
 from tfhf.tasks import TASKS
 from tfhf.train import train_step
+from tfhf.train.gradient_checkpointing import checkpoint_blocks
 from tfhf.train.lr_schedules import make_optimizer
 from tfhf.train.step_tracing import prepare_train_step
 
@@ -208,6 +209,9 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     # Dropout's generators draw their seeds when created: creating them here, always, keeps
     # those seeds the same whatever runs next (the preflight checks, compile).
     random_generators(model)
+    if recipe.train.gradient_checkpointing:
+        blocks = checkpoint_blocks(model)
+        log(f"gradient checkpointing: {blocks} transformer block(s) recompute their activations in the backward pass")
     if new_tokenizer and not (recipe.model.tokenizer or recipe.model.checkpoint):
         tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
     log(f"{type(model).__name__}: {model.count_params():,} parameters")

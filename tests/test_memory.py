@@ -1,0 +1,121 @@
+"""Memory: gradient checkpointing gives the step's loss and gradients unchanged."""
+
+import json
+import sysconfig
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tf_keras
+from transformers import (
+    AutoConfig,
+    TFAutoModelForCausalLM,
+    TFAutoModelForSeq2SeqLM,
+    TFAutoModelForSequenceClassification,
+)
+
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, run, write_task_recipe
+from tfhf.errors import TfhfError
+from tfhf.runtime.start import random_generators
+from tfhf.train.gradient_checkpointing import checkpoint_blocks
+
+VOCAB = 60
+NO_DROPOUT = {
+    "distilbert": {"dropout": 0.0, "attention_dropout": 0.0, "seq_classif_dropout": 0.0},
+    "gpt2": {"resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0},
+    "marian": {"dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0},
+}
+
+
+def tiny_model(architecture, dropout=True):
+    """A two-block model of `architecture` (tests.helpers' tiny configs), built, with its dropout generators made."""
+    tf.keras.utils.set_random_seed(0)
+    tf_keras.backend.experimental.enable_tf_random_generator()  # as tfhf.runtime.start.configure does for runs
+    settings = dict(architecture)
+    model_type = settings.pop("model_type")
+    layers = {
+        "distilbert": {"n_layers": 2},
+        "gpt2": {"n_layer": 2},
+        "marian": {"encoder_layers": 2, "decoder_layers": 2},
+    }
+    settings.update(layers[model_type], vocab_size=VOCAB, **({} if dropout else NO_DROPOUT[model_type]))
+    if model_type == "marian":
+        settings.update(decoder_vocab_size=VOCAB, pad_token_id=0, decoder_start_token_id=0, eos_token_id=1)
+    config = AutoConfig.for_model(model_type, **settings)
+    model_class = {
+        "distilbert": TFAutoModelForSequenceClassification,
+        "gpt2": TFAutoModelForCausalLM,
+        "marian": TFAutoModelForSeq2SeqLM,
+    }[model_type]
+    model = model_class.from_config(config)
+    model.build_in_name_scope()
+    return model, random_generators(model)
+
+
+def a_batch(labels_per_token):
+    rng = np.random.default_rng(1)
+    ids = rng.integers(2, VOCAB, (4, 12))
+    labels = rng.integers(2, VOCAB, (4, 12)) if labels_per_token else rng.integers(0, 2, 4)
+    if labels_per_token:
+        labels[:, 9:] = -100  # padding, scored by nothing
+    return {"input_ids": tf.constant(ids), "attention_mask": tf.ones_like(ids), "labels": tf.constant(labels)}
+
+
+def loss_and_gradients(model, loss, generators):
+    """One traced step's loss and gradients, then the dropout generators put back to where they started."""
+    start = [generator.state.numpy() for generator in generators]
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            value = loss()
+        return value, tape.gradient(value, model.trainable_variables)
+
+    value, gradients = step()
+    end = [generator.state.numpy() for generator in generators]
+    for generator, state in zip(generators, start):
+        generator.state.assign(state)
+    return float(value), [tf.convert_to_tensor(g).numpy() for g in gradients], end
+
+
+@pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
+@pytest.mark.parametrize("architecture", [TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN], ids=lambda a: a["model_type"])
+def test_gradient_checkpointing_keeps_the_loss_and_gradients(architecture, dropout):
+    model, generators = tiny_model(architecture, dropout)
+    batch = a_batch(labels_per_token=architecture["model_type"] != "distilbert")
+    loss = lambda: tf.reduce_mean(model(batch, training=True).loss)
+
+    kept = loss_and_gradients(model, loss, generators)
+    assert checkpoint_blocks(model) == (4 if architecture["model_type"] == "marian" else 2)
+    recomputed = loss_and_gradients(model, loss, generators)
+
+    assert recomputed[0] == pytest.approx(kept[0], rel=1e-6)
+    for with_it, without in zip(recomputed[1], kept[1]):
+        np.testing.assert_allclose(with_it, without, rtol=1e-5, atol=1e-6)
+    # the recomputation drew the forward pass's masks again: the generators end where they would without it
+    for with_it, without in zip(recomputed[2], kept[2]):
+        np.testing.assert_array_equal(with_it, without)
+    if dropout:  # the comparison means something: the step drew dropout masks
+        assert any(not np.array_equal(state, generator.state.numpy()) for state, generator in zip(kept[2], generators))
+
+
+def test_gradient_checkpointing_refuses_other_architectures_in_one_line():
+    config = AutoConfig.for_model("roberta", hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=32, vocab_size=VOCAB)  # fmt: skip
+    model = TFAutoModelForSequenceClassification.from_config(config)
+    model.build_in_name_scope()
+    with pytest.raises(TfhfError, match=r"^train.gradient_checkpointing supports bert, .* not 'roberta'"):
+        checkpoint_blocks(model)
+
+
+@pytest.mark.slow  # a whole run, about 20 s: CI runs it, `pytest -m "not slow"` skips it
+def test_a_tiny_language_model_run_with_gradient_checkpointing(tmp_path):
+    data = {"path": sysconfig.get_paths()["stdlib"], "file_pattern": "*.py", "max_train_samples": 6,
+            "max_eval_samples": 2, "block_size": 32}  # fmt: skip
+    recipe = write_task_recipe(tmp_path, "text-generation", "TextData", data, config=TINY_GPT2)
+    out = tmp_path / "run"
+    result = run(recipe, out, "train.gradient_checkpointing=True")
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "gradient checkpointing: 1 transformer block(s) recompute their activations" in result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]
