@@ -1,4 +1,4 @@
-"""Memory: gradient checkpointing gives the step's loss and gradients unchanged."""
+"""Memory: gradient checkpointing and the chunked causal-LM loss give the step's loss and gradients unchanged."""
 
 import json
 import sysconfig
@@ -16,7 +16,10 @@ from transformers import (
 
 from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, run, write_task_recipe
 from tfhf.errors import TfhfError
+from tfhf.recipe import Train
 from tfhf.runtime.start import random_generators
+from tfhf.train import train_step
+from tfhf.train.chunked_lm_loss import chunked_cross_entropy
 from tfhf.train.gradient_checkpointing import checkpoint_blocks
 
 VOCAB = 60
@@ -108,13 +111,56 @@ def test_gradient_checkpointing_refuses_other_architectures_in_one_line():
         checkpoint_blocks(model)
 
 
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("rows", [1, 7, 16, None])
+def test_the_chunked_cross_entropy_is_the_full_logits_one(label_smoothing, rows):
+    rng = np.random.default_rng(2)
+    hidden = tf.constant(rng.normal(size=(45, 8)), tf.float32)
+    weights = tf.Variable(rng.normal(size=(VOCAB, 8)), dtype=tf.float32)
+    labels = rng.integers(0, VOCAB, 45)
+    labels[rng.random(45) < 0.3] = -100
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(hidden)
+        full = train_step.summed_cross_entropy(tf.matmul(hidden, weights, transpose_b=True), labels, label_smoothing)
+        chunked = chunked_cross_entropy(hidden, weights, tf.constant(labels), label_smoothing, rows=rows)
+        full, chunked = full / 3, chunked / 3  # an upstream gradient other than 1
+    assert float(chunked) == pytest.approx(float(full), rel=1e-6)
+    for with_chunks, without in zip(tape.gradient(chunked, [hidden, weights]), tape.gradient(full, [hidden, weights])):
+        np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_the_chunked_lm_loss_step_keeps_a_gpt2_steps_loss_and_gradients(label_smoothing):
+    model, generators = tiny_model(TINY_GPT2)
+    batch = a_batch(labels_per_token=True)
+    steps = {
+        chunked: train_step.AccumulatingStep(model, 1, label_smoothing, train_step.NEXT_TOKENS, chunked)
+        for chunked in (False, True)
+    }
+    full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
+    chunked = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
+
+    assert chunked[0] == pytest.approx(full[0], rel=1e-6)
+    for with_chunks, without in zip(chunked[1], full[1]):
+        np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
+
+
+def test_the_chunked_lm_loss_replaces_the_step_of_gpt2_models_only():
+    gpt2, _ = tiny_model(TINY_GPT2)
+    gpt2.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
+    assert train_step.install(gpt2, Train(chunked_lm_loss=True), train_step.NEXT_TOKENS) is not None
+    assert gpt2.train_step.chunked
+    classifier, _ = tiny_model(TINY_DISTILBERT)
+    assert train_step.install(classifier, Train(chunked_lm_loss=True), train_step.SEQUENCE) is None
+
+
 @pytest.mark.slow  # a whole run, about 20 s: CI runs it, `pytest -m "not slow"` skips it
-def test_a_tiny_language_model_run_with_gradient_checkpointing(tmp_path):
+def test_a_tiny_language_model_run_with_both(tmp_path):
     data = {"path": sysconfig.get_paths()["stdlib"], "file_pattern": "*.py", "max_train_samples": 6,
             "max_eval_samples": 2, "block_size": 32}  # fmt: skip
     recipe = write_task_recipe(tmp_path, "text-generation", "TextData", data, config=TINY_GPT2)
     out = tmp_path / "run"
-    result = run(recipe, out, "train.gradient_checkpointing=True")
+    result = run(recipe, out, "train.gradient_checkpointing=True", "train.chunked_lm_loss=True")
     assert result.exit_code == 0, result.output[-3000:]
     assert "gradient checkpointing: 1 transformer block(s) recompute their activations" in result.output
     metrics = json.loads((out / "metrics.json").read_text())

@@ -244,6 +244,7 @@ def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
 
 
 def install_train_step(recipe, task, model):
-    """tfhf.train.train_step's step, when the recipe accumulates gradients or smooths labels; returns its callbacks."""
+    """tfhf.train.train_step's step, when the recipe accumulates gradients, smooths labels or chunks the LM loss;
+    returns its callbacks."""
     callback = train_step.install(model, recipe.train, task.loss_kind)
     return [callback] if callback else []
