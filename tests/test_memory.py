@@ -165,3 +165,25 @@ def test_a_tiny_language_model_run_with_both(tmp_path):
     assert "gradient checkpointing: 1 transformer block(s) recompute their activations" in result.output
     metrics = json.loads((out / "metrics.json").read_text())
     assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]
+
+
+def weights_after_accumulated_steps(train):
+    """A tiny GPT-2's weights after 2 SGD steps of 2 micro-batches each, dropout on, with tfhf's step for `train`."""
+    model, _ = tiny_model(TINY_GPT2)
+    if train.gradient_checkpointing:
+        checkpoint_blocks(model)
+    model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.5))
+    train_step.install(model, train, train_step.NEXT_TOKENS)
+    batch = a_batch(labels_per_token=True)
+    labels = batch.pop("labels")
+    model.fit(tf.data.Dataset.from_tensors((batch, labels)).repeat(2), epochs=1, verbose=0)
+    return [weight.numpy() for weight in model.trainable_weights]
+
+
+def test_both_inside_gradient_accumulation_train_the_same_weights():
+    plain = weights_after_accumulated_steps(Train(gradient_accumulation_steps=2))
+    both = weights_after_accumulated_steps(
+        Train(gradient_accumulation_steps=2, gradient_checkpointing=True, chunked_lm_loss=True)
+    )
+    for with_both, without in zip(both, plain):
+        np.testing.assert_allclose(with_both, without, rtol=1e-5, atol=1e-6)
