@@ -188,6 +188,8 @@ def run_child(name, batch, steps, limit_mb):
         stdout.seek(0)
         stderr.seek(0)
         lines = [line for line in stdout.read().splitlines() if line.startswith(RESULT)]
+        if process.returncode == -9:  # the kernel's out-of-memory killer: it did not fit either
+            return {"name": name, "batch": batch, "stopped_mb": round(seen), "killed": True}
         if process.returncode or not lines:
             raise SystemExit(f"{name} at batch {batch} failed ({process.returncode}):\n{stderr.read()[-3000:]}")
     return json.loads(lines[-1][len(RESULT) :])
@@ -217,7 +219,10 @@ def table(results):
         "|---|---|---|---|---|---|---|---|",
     ]
     for r in results:
-        stopped = ", ".join(f"batch {t['batch']} passed {t['stopped_mb'] / 1024:.1f} GB" for t in r["did_not_fit"])
+        stopped = ", ".join(
+            f"batch {t['batch']} {'was killed at' if t.get('killed') else 'passed'} {t['stopped_mb'] / 1024:.1f} GB"
+            for t in r["did_not_fit"]
+        )
         if r["batch"] is None:
             rows.append(f"| {r['name']} | did not fit: {stopped} | | | | | | |")
             continue
