@@ -12,11 +12,11 @@ on random token ids of one shape, every token scored. The child reports its own
 and after its steps; "training's peak" is the difference: activations, gradients and
 the step's temporaries. samples/s is over the steps after the first (which traces).
 
-The parent watches each child's resident set and stops a child that passes `--max-gb`
-(default: what the machine has available when the tool starts, less 1 GB, so other
-processes keep theirs); a configuration that was stopped is tried again at the next
-smaller batch of its `fallback` list and the table says so. Prints a Markdown table
-and writes every number as JSON (`--json`).
+The parent watches each child's resident set and the machine's available memory, and
+stops the child when the machine is down to `--floor-gb` (default 1) available, so
+other processes keep theirs, or when the child passes `--max-gb`; a configuration that
+was stopped is tried again at the next smaller batch of its `fallback` list, and the
+table says so. Prints a Markdown table and writes every number as JSON (`--json`).
 """
 
 import argparse
@@ -170,8 +170,9 @@ def available_mb():
         return next(int(line.split()[1]) for line in f if line.startswith("MemAvailable:")) / 1024
 
 
-def run_child(name, batch, steps, limit_mb):
-    """The child's result dict, or {"stopped_mb": ...} when its resident set passed `limit_mb` and it was stopped."""
+def run_child(name, batch, steps, limit_mb, floor_mb):
+    """The child's result dict, or {"stopped_mb": ...} when it was stopped: past `limit_mb` resident, or the
+    machine down to `floor_mb` available (other processes' memory is not this benchmark's to take)."""
     command = [sys.executable, __file__, "--child", name, "--batch", str(batch), "--steps", str(steps)]
     env = {**os.environ, "TF_CPP_MIN_LOG_LEVEL": "2"}
     # files, not pipes: a child blocked on a full pipe that nobody reads while it is watched would never end
@@ -179,11 +180,11 @@ def run_child(name, batch, steps, limit_mb):
         process = subprocess.Popen(command, stdout=stdout, stderr=stderr, text=True, env=env)
         seen = 0.0
         while process.poll() is None:
-            seen = max(seen, resident_mb(process.pid))
-            if seen > limit_mb:
+            seen, left = max(seen, resident_mb(process.pid)), available_mb()
+            if seen > limit_mb or left < floor_mb:
                 process.kill()  # this tool's own child, by its id
                 process.wait()
-                return {"name": name, "batch": batch, "stopped_mb": round(seen)}
+                return {"name": name, "batch": batch, "stopped_mb": round(seen), "available_mb": round(left)}
             time.sleep(0.1)
         stdout.seek(0)
         stderr.seek(0)
@@ -195,13 +196,13 @@ def run_child(name, batch, steps, limit_mb):
     return json.loads(lines[-1][len(RESULT) :])
 
 
-def measure(name, steps, limit_mb, log):
+def measure(name, steps, limit_mb, floor_mb, log):
     """The configuration's result at its batch, or at the largest of its fallback batches that fits."""
     _, _, batch, _, _, fallback = CONFIGURATIONS[name]
     tried = []
     for size in (batch, *fallback):
         started = time.perf_counter()
-        result = run_child(name, size, steps, limit_mb)
+        result = run_child(name, size, steps, limit_mb, floor_mb)
         log(f"{name} batch {size}: {json.dumps(result)} ({time.perf_counter() - started:.0f} s)")
         if "stopped_mb" not in result:
             return {**result, "did_not_fit": tried}
@@ -220,13 +221,14 @@ def table(results):
     ]
     for r in results:
         stopped = ", ".join(
-            f"batch {t['batch']} {'was killed at' if t.get('killed') else 'passed'} {t['stopped_mb'] / 1024:.1f} GB"
+            f"batch {t['batch']} stopped at {t['stopped_mb'] / 1024:.1f} GB"
+            + (" by the kernel" if t.get("killed") else f", {t['available_mb'] / 1024:.1f} GB left on the machine")
             for t in r["did_not_fit"]
         )
         if r["batch"] is None:
             rows.append(f"| {r['name']} | did not fit: {stopped} | | | | | | |")
             continue
-        note = f" ({stopped}: stopped)" if stopped else ""
+        note = f" ({stopped})" if stopped else ""
         rows.append(
             f"| {r['name']} | {r['batch']} x {r['length']}{note} | {r['trainable_parameters']:,} "
             f"| {r['peak_mb'] / 1024:.2f} | {r['peak_before_training_mb'] / 1024:.2f} "
@@ -240,7 +242,10 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--steps", type=int, default=3, help="training steps per configuration (the first traces)")
     parser.add_argument("--only", default=",".join(CONFIGURATIONS), help="comma-separated configuration names")
-    parser.add_argument("--max-gb", type=float, help="stop a child past this resident set (default: available - 1)")
+    parser.add_argument("--max-gb", type=float, default=1e9, help="stop a child past this resident set (GB)")
+    parser.add_argument(
+        "--floor-gb", type=float, default=1.0, help="stop a child when the machine has less than this available (GB)"
+    )
     parser.add_argument("--json", type=Path, default=Path("runs/memory-bench.json"))
     parser.add_argument(
         "--loss-speed", type=int, metavar="BATCH",
@@ -258,15 +263,15 @@ def main():
     unknown = sorted(set(names) - set(CONFIGURATIONS))
     if unknown:
         raise SystemExit(f"unknown configurations {unknown}; known: {', '.join(CONFIGURATIONS)}")
-    limit_mb = args.max_gb * 1024 if args.max_gb else available_mb() - 1024
+    limit_mb, floor_mb = args.max_gb * 1024, args.floor_gb * 1024
 
     def log(line):
         print(line, file=sys.stderr, flush=True)
 
-    log(f"stopping any configuration past {limit_mb / 1024:.1f} GB resident")
-    results = [measure(name, args.steps, limit_mb, log) for name in names]
+    log(f"{available_mb() / 1024:.1f} GB available; a child is stopped if under {args.floor_gb} GB are left")
+    results = [measure(name, args.steps, limit_mb, floor_mb, log) for name in names]
     args.json.parent.mkdir(parents=True, exist_ok=True)
-    args.json.write_text(json.dumps({"limit_mb": round(limit_mb), "results": results}, indent=2) + "\n")
+    args.json.write_text(json.dumps({"floor_mb": round(floor_mb), "results": results}, indent=2) + "\n")
     print(table(results))
 
 
