@@ -309,12 +309,18 @@ def evaluate(model, recipe_file, split, overrides, output_dir):
 @click.option("--format", "export_format", default="saved_model", show_default=True, help="saved_model or tflite.")
 @click.option("--batch-size", default=1, show_default=True, help="Generating tasks: the rows generate takes at once.")
 @click.option("--length", type=int, help="Generating tasks: the input length (default: the model's positions).")
-def export_command(run_dir, export_format, batch_size, length):
+@click.option(
+    "--quantize",
+    type=click.Choice(["int8"]),
+    help="With --format tflite, encoder tasks: int8 weights (dynamic range) in model.int8.tflite; the float and "
+    "int8 files' validation scores are printed and written to quantization.json.",
+)
+def export_command(run_dir, export_format, batch_size, length, quantize):
     """Export the model of RUN_DIR for TF Serving (SavedModel) or TensorFlow Lite, into RUN_DIR/export/."""
     try:
         from tfhf.commands.export import export  # heavy: TensorFlow, transformers
 
-        export(run_dir, export_format, batch_size=batch_size, length=length, log=click.echo)
+        export(run_dir, export_format, batch_size=batch_size, length=length, quantize=quantize, log=click.echo)
     except TfhfError as error:
         fail(error)
 

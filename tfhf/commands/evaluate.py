@@ -59,6 +59,14 @@ def for_scoring(recipe, model_path, split):
     return dataclasses.replace(recipe, model=model, data=data, train=train)
 
 
+def split_for_scoring(recipe, task, log):
+    """(recipe, tokenizer, raw splits, tokenized splits) of a recipe made by `for_scoring`, seeds and threads set."""
+    runtime.configure(recipe.runtime, recipe.train.seed)
+    recipe, raw = load_data(recipe, task, log)
+    recipe, tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
+    return recipe, tokenizer, raw, tokenized
+
+
 def score(recipe, model_path, split, output_dir, log=print):
     """Scores `model_path` on `split` as `recipe` says; writes `output_dir`; returns the metrics dict."""
     recipe = for_scoring(recipe, model_path, split)
@@ -68,9 +76,7 @@ def score(recipe, model_path, split, output_dir, log=print):
     with run_dir.output_lock(output_dir, log):
         run_dir.recover(output_dir, log)
         run_dir.check_output_dir(output_dir, EVAL_MARKER_TASK)
-        runtime.configure(recipe.runtime, recipe.train.seed)
-        recipe, raw = load_data(recipe, task, log)
-        recipe, tokenizer, tokenized, _ = tokenize(recipe, task, raw, log)
+        recipe, tokenizer, raw, tokenized = split_for_scoring(recipe, task, log)
         strategy, _, _ = runtime.start_strategy(recipe.runtime, distribution.plan(recipe.runtime))
         with strategy.scope():
             model = build(recipe, task, tokenizer, log, new_tokenizer=False)

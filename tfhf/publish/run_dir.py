@@ -45,7 +45,9 @@ CHECKPOINT_ENTRY = re.compile(
     r"|logs(/(train|validation)(/events\.out\.tfevents\.[^/]+)?)?)"
 )
 # What an export cut short leaves (tfhf.commands.export), removed by the next export
-EXPORT_PARTIAL = re.compile(r"export/\.partial-(saved_model|model\.tflite)(/.*)?")
+EXPORT_PARTIAL = re.compile(
+    r"export/\.partial-(saved_model|model\.tflite|model\.int8\.tflite|quantization\.json)(/.*)?"
+)
 
 
 def marker(folder):

@@ -128,6 +128,20 @@ class Train:
         "answering. Trainer: label_smoothing_factor.",
         within=FRACTION,
     )
+    gradient_checkpointing: bool = setting(
+        False,
+        "Recompute each transformer block's activations in the backward pass instead of keeping them from the "
+        "forward pass: activation memory of about one block plus one hidden state per block, for about a third "
+        "more compute per step; same loss and gradients (dropout draws the same masks). BERT, DistilBERT, GPT-2, "
+        "Marian, T5 and mT5 models. Trainer: gradient_checkpointing.",
+    )
+    chunked_lm_loss: bool = setting(
+        False,
+        "Language models (GPT-2): compute the next-token loss a few hundred positions at a time, its gradients "
+        "with it, so the [batch, length, vocabulary] logits are never all in memory (GPT-2 small at 32 x 128 "
+        "tokens: 823 MB each copy); same loss and gradients to float tolerance. Other causal LMs, and other "
+        "tasks, compute the full logits.",
+    )
     max_steps: int = setting(
         0,
         "With data.streaming (whose length is unknown): train this many optimizer steps, passing over the "

@@ -28,6 +28,7 @@ from tfhf.runtime import start as runtime
 from tfhf.runtime.start import random_generators
 from tfhf.tasks import TASKS
 from tfhf.train import train_step
+from tfhf.train.gradient_checkpointing import checkpoint_blocks
 from tfhf.train.lr_schedules import make_optimizer
 from tfhf.train.step_tracing import prepare_train_step
 
@@ -218,6 +219,9 @@ def build(recipe, task, tokenizer, log, new_tokenizer):
     # Dropout's generators draw their seeds when created: creating them here, always, keeps
     # those seeds the same whatever runs next (the preflight checks, compile). The adapters' too.
     random_generators(model)
+    if recipe.train.gradient_checkpointing:
+        blocks = checkpoint_blocks(model)
+        log(f"gradient checkpointing: {blocks} transformer block(s) recompute their activations in the backward pass")
     if new_tokenizer and not (recipe.model.tokenizer or recipe.model.checkpoint):
         tokenizer.model_max_length = getattr(model.config, "max_position_embeddings", tokenizer.model_max_length)
     return model
@@ -252,6 +256,7 @@ def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
 
 
 def install_train_step(recipe, task, model):
-    """tfhf.train.train_step's step, when the recipe accumulates gradients or smooths labels; returns its callbacks."""
+    """tfhf.train.train_step's step, when the recipe accumulates gradients, smooths labels or chunks the LM loss;
+    returns its callbacks."""
     callback = train_step.install(model, recipe.train, task.loss_kind)
     return [callback] if callback else []

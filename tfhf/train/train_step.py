@@ -1,8 +1,8 @@
-"""The training step for gradient accumulation and label smoothing (train.gradient_accumulation_steps,
-train.label_smoothing).
+"""The training step for gradient accumulation, label smoothing and the chunked causal-LM loss
+(train.gradient_accumulation_steps, train.label_smoothing, train.chunked_lm_loss).
 
-Without either, tfhf trains with transformers' own `train_step` and the model's own loss.
-With them, the model's `train_step` is replaced by this one, which:
+Without any of them, tfhf trains with transformers' own `train_step` and the model's own
+loss. With them, the model's `train_step` is replaced by this one, which:
 
 - splits each step's batch (on each replica) into N micro-batches and runs them one after
   another in a `tf.while_loop`, so only one micro-batch's activations are alive at a time;
@@ -12,13 +12,17 @@ With them, the model's `train_step` is replaced by this one, which:
   micro-batches of 8 then give the gradient of one batch of 32, also for token-level losses
   whose micro-batches score different numbers of tokens;
 - computes the cross-entropy itself, ignoring -100, with label smoothing as transformers'
-  Trainer does it: (1 - e) * NLL + e * the mean over classes of -log p.
+  Trainer does it: (1 - e) * NLL + e * the mean over classes of -log p;
+- for a GPT-2 language model with train.chunked_lm_loss, computes that loss a few hundred
+  positions at a time without the full logits (tfhf.train.chunked_lm_loss).
 
 Extractive QA keeps the model's per-example loss (start and end positions; no smoothing).
 """
 
 import tensorflow as tf
 import tf_keras
+
+from tfhf.train.chunked_lm_loss import summed_next_token_loss, supports_chunked_loss
 
 # How a task's loss is computed from the logits and labels (Task.loss_kind)
 SEQUENCE = "sequence"  # one label per example: classification
@@ -27,19 +31,26 @@ NEXT_TOKENS = "next_tokens"  # token t predicts label t+1: causal LM
 MODEL = "model"  # the model's own loss, one value per example: extractive QA
 
 
-def needs_own_step(train):
-    return train.gradient_accumulation_steps > 1 or train.label_smoothing > 0
+def chunks_loss(model, train, loss_kind):
+    """Whether the step computes `model`'s next-token loss chunk by chunk (GPT-2 models with train.chunked_lm_loss)."""
+    return train.chunked_lm_loss and loss_kind == NEXT_TOKENS and supports_chunked_loss(model)
+
+
+def needs_own_step(model, train, loss_kind):
+    return train.gradient_accumulation_steps > 1 or train.label_smoothing > 0 or chunks_loss(model, train, loss_kind)
 
 
 def install(model, train, loss_kind):
-    """Replaces `model.train_step` (compiled already) when `train` asks for accumulation or smoothing.
+    """Replaces `model.train_step` (compiled already) when `train` asks for accumulation, smoothing or chunking.
 
     Returns the Keras callback that restarts the step's running loss mean at each fit call,
     as Keras does with its own loss metric, or None when the model keeps its own step.
     """
-    if not needs_own_step(train):
+    if not needs_own_step(model, train, loss_kind):
         return None
-    step = AccumulatingStep(model, train.gradient_accumulation_steps, train.label_smoothing, loss_kind)
+    step = AccumulatingStep(
+        model, train.gradient_accumulation_steps, train.label_smoothing, loss_kind, chunks_loss(model, train, loss_kind)
+    )
     model.train_step = step
     model.make_train_function(force=True)
     return step.reset_callback
@@ -48,11 +59,12 @@ def install(model, train, loss_kind):
 class AccumulatingStep:
     """The replacement `train_step`: N micro-batches, one optimizer step, tfhf's cross-entropy."""
 
-    def __init__(self, model, micro_batches, label_smoothing, loss_kind):
+    def __init__(self, model, micro_batches, label_smoothing, loss_kind, chunked=False):
         self.model = model
         self.micro_batches = micro_batches
         self.label_smoothing = label_smoothing
         self.loss_kind = loss_kind
+        self.chunked = chunked
         self.loss_mean = tf_keras.metrics.Mean(name="loss")
         self.reset_callback = ResetLossMean(self.loss_mean)
 
@@ -108,6 +120,8 @@ class AccumulatingStep:
 
     def _summed_loss(self, batch):
         """The summed loss of one micro-batch's scored labels."""
+        if self.chunked:
+            return summed_next_token_loss(self.model, batch, self.label_smoothing)
         outputs = self.model(batch, training=True)
         if self.loss_kind == MODEL:  # one loss per example (transformers' QA loss)
             return tf.reduce_sum(tf.cast(outputs.loss, tf.float32))

@@ -1,0 +1,189 @@
+"""Memory: gradient checkpointing and the chunked causal-LM loss give the step's loss and gradients unchanged."""
+
+import json
+import sysconfig
+
+import numpy as np
+import pytest
+import tensorflow as tf
+import tf_keras
+from transformers import (
+    AutoConfig,
+    TFAutoModelForCausalLM,
+    TFAutoModelForSeq2SeqLM,
+    TFAutoModelForSequenceClassification,
+)
+
+from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, run, write_task_recipe
+from tfhf.errors import TfhfError
+from tfhf.recipe import Train
+from tfhf.runtime.start import random_generators
+from tfhf.train import train_step
+from tfhf.train.chunked_lm_loss import chunked_cross_entropy
+from tfhf.train.gradient_checkpointing import checkpoint_blocks
+
+VOCAB = 60
+NO_DROPOUT = {
+    "distilbert": {"dropout": 0.0, "attention_dropout": 0.0, "seq_classif_dropout": 0.0},
+    "gpt2": {"resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0},
+    "marian": {"dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0},
+}
+
+
+def tiny_model(architecture, dropout=True):
+    """A two-block model of `architecture` (tests.helpers' tiny configs), built, with its dropout generators made."""
+    tf.keras.utils.set_random_seed(0)
+    tf_keras.backend.experimental.enable_tf_random_generator()  # as tfhf.runtime.start.configure does for runs
+    settings = dict(architecture)
+    model_type = settings.pop("model_type")
+    layers = {
+        "distilbert": {"n_layers": 2},
+        "gpt2": {"n_layer": 2},
+        "marian": {"encoder_layers": 2, "decoder_layers": 2},
+    }
+    settings.update(layers[model_type], vocab_size=VOCAB, **({} if dropout else NO_DROPOUT[model_type]))
+    if model_type == "marian":
+        settings.update(decoder_vocab_size=VOCAB, pad_token_id=0, decoder_start_token_id=0, eos_token_id=1)
+    config = AutoConfig.for_model(model_type, **settings)
+    model_class = {
+        "distilbert": TFAutoModelForSequenceClassification,
+        "gpt2": TFAutoModelForCausalLM,
+        "marian": TFAutoModelForSeq2SeqLM,
+    }[model_type]
+    model = model_class.from_config(config)
+    model.build_in_name_scope()
+    return model, random_generators(model)
+
+
+def a_batch(labels_per_token):
+    rng = np.random.default_rng(1)
+    ids = rng.integers(2, VOCAB, (4, 12))
+    labels = rng.integers(2, VOCAB, (4, 12)) if labels_per_token else rng.integers(0, 2, 4)
+    if labels_per_token:
+        labels[:, 9:] = -100  # padding, scored by nothing
+    return {"input_ids": tf.constant(ids), "attention_mask": tf.ones_like(ids), "labels": tf.constant(labels)}
+
+
+def loss_and_gradients(model, loss, generators):
+    """One traced step's loss and gradients, then the dropout generators put back to where they started."""
+    start = [generator.state.numpy() for generator in generators]
+
+    @tf.function
+    def step():
+        with tf.GradientTape() as tape:
+            value = loss()
+        return value, tape.gradient(value, model.trainable_variables)
+
+    value, gradients = step()
+    end = [generator.state.numpy() for generator in generators]
+    for generator, state in zip(generators, start):
+        generator.state.assign(state)
+    return float(value), [tf.convert_to_tensor(g).numpy() for g in gradients], end
+
+
+@pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
+@pytest.mark.parametrize("architecture", [TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN], ids=lambda a: a["model_type"])
+def test_gradient_checkpointing_keeps_the_loss_and_gradients(architecture, dropout):
+    model, generators = tiny_model(architecture, dropout)
+    batch = a_batch(labels_per_token=architecture["model_type"] != "distilbert")
+    loss = lambda: tf.reduce_mean(model(batch, training=True).loss)
+
+    kept = loss_and_gradients(model, loss, generators)
+    assert checkpoint_blocks(model) == (4 if architecture["model_type"] == "marian" else 2)
+    recomputed = loss_and_gradients(model, loss, generators)
+
+    assert recomputed[0] == pytest.approx(kept[0], rel=1e-6)
+    for with_it, without in zip(recomputed[1], kept[1]):
+        np.testing.assert_allclose(with_it, without, rtol=1e-5, atol=1e-6)
+    # the recomputation drew the forward pass's masks again: the generators end where they would without it
+    for with_it, without in zip(recomputed[2], kept[2]):
+        np.testing.assert_array_equal(with_it, without)
+    if dropout:  # the comparison means something: the step drew dropout masks
+        assert any(not np.array_equal(state, generator.state.numpy()) for state, generator in zip(kept[2], generators))
+
+
+def test_gradient_checkpointing_refuses_other_architectures_in_one_line():
+    config = AutoConfig.for_model("roberta", hidden_size=16, num_hidden_layers=1, num_attention_heads=2,
+                                  intermediate_size=32, vocab_size=VOCAB)  # fmt: skip
+    model = TFAutoModelForSequenceClassification.from_config(config)
+    model.build_in_name_scope()
+    with pytest.raises(TfhfError, match=r"^train.gradient_checkpointing supports bert, .* not 'roberta'"):
+        checkpoint_blocks(model)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("rows", [1, 7, 16, None])
+def test_the_chunked_cross_entropy_is_the_full_logits_one(label_smoothing, rows):
+    rng = np.random.default_rng(2)
+    hidden = tf.constant(rng.normal(size=(45, 8)), tf.float32)
+    weights = tf.Variable(rng.normal(size=(VOCAB, 8)), dtype=tf.float32)
+    labels = rng.integers(0, VOCAB, 45)
+    labels[rng.random(45) < 0.3] = -100
+    with tf.GradientTape(persistent=True) as tape:
+        tape.watch(hidden)
+        full = train_step.summed_cross_entropy(tf.matmul(hidden, weights, transpose_b=True), labels, label_smoothing)
+        chunked = chunked_cross_entropy(hidden, weights, tf.constant(labels), label_smoothing, rows=rows)
+        full, chunked = full / 3, chunked / 3  # an upstream gradient other than 1
+    assert float(chunked) == pytest.approx(float(full), rel=1e-6)
+    for with_chunks, without in zip(tape.gradient(chunked, [hidden, weights]), tape.gradient(full, [hidden, weights])):
+        np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+def test_the_chunked_lm_loss_step_keeps_a_gpt2_steps_loss_and_gradients(label_smoothing):
+    model, generators = tiny_model(TINY_GPT2)
+    batch = a_batch(labels_per_token=True)
+    steps = {
+        chunked: train_step.AccumulatingStep(model, 1, label_smoothing, train_step.NEXT_TOKENS, chunked)
+        for chunked in (False, True)
+    }
+    full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
+    chunked = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
+
+    assert chunked[0] == pytest.approx(full[0], rel=1e-6)
+    for with_chunks, without in zip(chunked[1], full[1]):
+        np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
+
+
+def test_the_chunked_lm_loss_replaces_the_step_of_gpt2_models_only():
+    gpt2, _ = tiny_model(TINY_GPT2)
+    gpt2.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
+    assert train_step.install(gpt2, Train(chunked_lm_loss=True), train_step.NEXT_TOKENS) is not None
+    assert gpt2.train_step.chunked
+    classifier, _ = tiny_model(TINY_DISTILBERT)
+    assert train_step.install(classifier, Train(chunked_lm_loss=True), train_step.SEQUENCE) is None
+
+
+@pytest.mark.slow  # a whole run, about 20 s: CI runs it, `pytest -m "not slow"` skips it
+def test_a_tiny_language_model_run_with_both(tmp_path):
+    data = {"path": sysconfig.get_paths()["stdlib"], "file_pattern": "*.py", "max_train_samples": 6,
+            "max_eval_samples": 2, "block_size": 32}  # fmt: skip
+    recipe = write_task_recipe(tmp_path, "text-generation", "TextData", data, config=TINY_GPT2)
+    out = tmp_path / "run"
+    result = run(recipe, out, "train.gradient_checkpointing=True", "train.chunked_lm_loss=True")
+    assert result.exit_code == 0, result.output[-3000:]
+    assert "gradient checkpointing: 1 transformer block(s) recompute their activations" in result.output
+    metrics = json.loads((out / "metrics.json").read_text())
+    assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]
+
+
+def weights_after_accumulated_steps(train):
+    """A tiny GPT-2's weights after 2 SGD steps of 2 micro-batches each, dropout on, with tfhf's step for `train`."""
+    model, _ = tiny_model(TINY_GPT2)
+    if train.gradient_checkpointing:
+        checkpoint_blocks(model)
+    model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.5))
+    train_step.install(model, train, train_step.NEXT_TOKENS)
+    batch = a_batch(labels_per_token=True)
+    labels = batch.pop("labels")
+    model.fit(tf.data.Dataset.from_tensors((batch, labels)).repeat(2), epochs=1, verbose=0)
+    return [weight.numpy() for weight in model.trainable_weights]
+
+
+def test_both_inside_gradient_accumulation_train_the_same_weights():
+    plain = weights_after_accumulated_steps(Train(gradient_accumulation_steps=2))
+    both = weights_after_accumulated_steps(
+        Train(gradient_accumulation_steps=2, gradient_checkpointing=True, chunked_lm_loss=True)
+    )
+    for with_both, without in zip(both, plain):
+        np.testing.assert_allclose(with_both, without, rtol=1e-5, atol=1e-6)
