@@ -23,34 +23,41 @@ from tfhf.train.chunked_lm_loss import chunked_cross_entropy
 from tfhf.train.gradient_checkpointing import checkpoint_blocks
 
 VOCAB = 60
+TINY_BERT = {"model_type": "bert", "hidden_size": 16, "intermediate_size": 32, "num_attention_heads": 2}
+TINY_T5 = {"model_type": "t5", "d_model": 16, "d_ff": 32, "d_kv": 8, "num_heads": 2, "decoder_start_token_id": 0}
 NO_DROPOUT = {
+    "bert": {"hidden_dropout_prob": 0.0, "attention_probs_dropout_prob": 0.0},
     "distilbert": {"dropout": 0.0, "attention_dropout": 0.0, "seq_classif_dropout": 0.0},
     "gpt2": {"resid_pdrop": 0.0, "embd_pdrop": 0.0, "attn_pdrop": 0.0},
     "marian": {"dropout": 0.0, "attention_dropout": 0.0, "activation_dropout": 0.0},
+    "t5": {"dropout_rate": 0.0},
+}
+BLOCKS = {  # two blocks per stack
+    "bert": {"num_hidden_layers": 2},
+    "distilbert": {"n_layers": 2},
+    "gpt2": {"n_layer": 2},
+    "marian": {"encoder_layers": 2, "decoder_layers": 2},
+    "t5": {"num_layers": 2, "num_decoder_layers": 2},
+}
+MODEL_CLASSES = {
+    "bert": TFAutoModelForSequenceClassification,
+    "distilbert": TFAutoModelForSequenceClassification,
+    "gpt2": TFAutoModelForCausalLM,
+    "marian": TFAutoModelForSeq2SeqLM,
+    "t5": TFAutoModelForSeq2SeqLM,
 }
 
 
 def tiny_model(architecture, dropout=True):
-    """A two-block model of `architecture` (tests.helpers' tiny configs), built, with its dropout generators made."""
+    """A model of `architecture` with two blocks per stack, built, with its dropout generators made."""
     tf.keras.utils.set_random_seed(0)
     tf_keras.backend.experimental.enable_tf_random_generator()  # as tfhf.runtime.start.configure does for runs
     settings = dict(architecture)
     model_type = settings.pop("model_type")
-    layers = {
-        "distilbert": {"n_layers": 2},
-        "gpt2": {"n_layer": 2},
-        "marian": {"encoder_layers": 2, "decoder_layers": 2},
-    }
-    settings.update(layers[model_type], vocab_size=VOCAB, **({} if dropout else NO_DROPOUT[model_type]))
+    settings.update(BLOCKS[model_type], vocab_size=VOCAB, **({} if dropout else NO_DROPOUT[model_type]))
     if model_type == "marian":
         settings.update(decoder_vocab_size=VOCAB, pad_token_id=0, decoder_start_token_id=0, eos_token_id=1)
-    config = AutoConfig.for_model(model_type, **settings)
-    model_class = {
-        "distilbert": TFAutoModelForSequenceClassification,
-        "gpt2": TFAutoModelForCausalLM,
-        "marian": TFAutoModelForSeq2SeqLM,
-    }[model_type]
-    model = model_class.from_config(config)
+    model = MODEL_CLASSES[model_type].from_config(AutoConfig.for_model(model_type, **settings))
     model.build_in_name_scope()
     return model, random_generators(model)
 
@@ -82,14 +89,16 @@ def loss_and_gradients(model, loss, generators):
 
 
 @pytest.mark.parametrize("dropout", [True, False], ids=["dropout", "no-dropout"])
-@pytest.mark.parametrize("architecture", [TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN], ids=lambda a: a["model_type"])
+@pytest.mark.parametrize(
+    "architecture", [TINY_BERT, TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, TINY_T5], ids=lambda a: a["model_type"]
+)
 def test_gradient_checkpointing_keeps_the_loss_and_gradients(architecture, dropout):
     model, generators = tiny_model(architecture, dropout)
-    batch = a_batch(labels_per_token=architecture["model_type"] != "distilbert")
+    batch = a_batch(labels_per_token=MODEL_CLASSES[architecture["model_type"]] != TFAutoModelForSequenceClassification)
     loss = lambda: tf.reduce_mean(model(batch, training=True).loss)
 
     kept = loss_and_gradients(model, loss, generators)
-    assert checkpoint_blocks(model) == (4 if architecture["model_type"] == "marian" else 2)
+    assert checkpoint_blocks(model) == (4 if architecture["model_type"] in ("marian", "t5") else 2)
     recomputed = loss_and_gradients(model, loss, generators)
 
     assert recomputed[0] == pytest.approx(kept[0], rel=1e-6)

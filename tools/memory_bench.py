@@ -118,12 +118,12 @@ def child(name, batch, steps):
     print(RESULT + json.dumps(result), flush=True)
 
 
-def loss_speed(batch, length, rounds, steps):
-    """GPT-2 small's step with the full-logits loss and with the chunked one, alternating in one process.
+def loss_speed(batch, length, rounds, steps, architecture=GPT2):
+    """A GPT-2's training step three ways, alternating in one process: transformers' own step (what runs use
+    without tfhf's settings), tfhf's step with the full logits, and tfhf's step with the chunked loss.
 
-    Both steps are tfhf's own (tfhf.train.train_step.AccumulatingStep, one micro-batch) on the
-    same model and batch, so only the loss differs; alternating rounds spread a busy moment of
-    the machine over both. Returns {mode: [seconds per step, one per round]}.
+    Same model, same batch; alternating rounds spread a busy moment of the machine over all
+    three. Returns {mode: [seconds per step, one per round]}.
     """
     import numpy as np
     import tensorflow as tf
@@ -136,15 +136,18 @@ def loss_speed(batch, length, rounds, steps):
     from tfhf.train.train_step import NEXT_TOKENS, AccumulatingStep
 
     task = TASKS["text-generation"]
-    recipe = Recipe(task=task.name, model=Model(config=GPT2), data=TextData(path="synthetic"), train=Train())
+    recipe = Recipe(task=task.name, model=Model(config=architecture), data=TextData(path="synthetic"), train=Train())
     configure(Runtime(), recipe.train.seed)
-    model = build_model(task.model_class, GPT2)
+    model = build_model(task.model_class, architecture)
     random_generators(model)
     compile_for_training(recipe, model, total_steps=1000)
     ids = np.random.default_rng(0).integers(5, model.config.vocab_size, (batch, length)).astype(np.int32)
     data = ({"input_ids": tf.constant(ids), "attention_mask": tf.ones_like(ids)}, tf.constant(ids))
-    modes = {name: tf.function(AccumulatingStep(model, 1, 0.0, NEXT_TOKENS, chunked=name == "chunked"))
-             for name in ("full", "chunked")}  # fmt: skip
+    modes = {
+        "transformers": tf.function(model.train_step),
+        "full": tf.function(AccumulatingStep(model, 1, 0.0, NEXT_TOKENS, chunked=False)),
+        "chunked": tf.function(AccumulatingStep(model, 1, 0.0, NEXT_TOKENS, chunked=True)),
+    }
     seconds = {name: [] for name in modes}
     for step in modes.values():  # tracing, untimed
         float(step(data)["loss"])
@@ -153,8 +156,8 @@ def loss_speed(batch, length, rounds, steps):
             started = time.perf_counter()
             for _ in range(steps):
                 float(step(data)["loss"])
-            seconds[name].append(round((time.perf_counter() - started) / steps, 3))
-    return {"batch": batch, "length": length, "seconds_per_step": seconds}
+            seconds[name].append(round((time.perf_counter() - started) / steps, 4))
+    return {"architecture": architecture, "batch": batch, "length": length, "seconds_per_step": seconds}
 
 
 def resident_mb(pid):
@@ -249,16 +252,17 @@ def main():
     parser.add_argument("--json", type=Path, default=Path("runs/memory-bench.json"))
     parser.add_argument(
         "--loss-speed", type=int, metavar="BATCH",
-        help="instead: time GPT-2 small's step with the full and the chunked loss at BATCH x 128, alternating",
+        help="instead: time a GPT-2's step (transformers', tfhf's, chunked) at BATCH x 128, alternating",
     )  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3, help="--loss-speed: alternating rounds of --steps steps")
+    parser.add_argument("--architecture", type=json.loads, default=GPT2, help="--loss-speed: the GPT-2 config, as JSON")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         return child(args.child, args.batch, args.steps)
     if args.loss_speed:
-        return print(json.dumps(loss_speed(args.loss_speed, 128, args.rounds, args.steps)))
+        return print(json.dumps(loss_speed(args.loss_speed, 128, args.rounds, args.steps, args.architecture)))
     names = args.only.split(",")
     unknown = sorted(set(names) - set(CONFIGURATIONS))
     if unknown:
