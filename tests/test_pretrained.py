@@ -4,17 +4,20 @@ Its Hub folder (PyTorch-format model.safetensors with a legacy buffer, a WordPie
 tokenizer.json) comes through tools/real_checkpoints.py; the local Hub serves the same
 files under its Hub id. The quality check compares two models on real text (docstrings of
 four standard-library packages, written by people): the checkpoint against the same recipe
-from scratch, same data and steps. Nothing here scores tfhf's own generated text.
+from scratch, same data and steps; the fine-tuned output reloads in PyTorch with the same
+logits. Nothing here scores tfhf's own generated text.
 """
 
 import importlib.util
 import json
 import random
+import subprocess
 from pathlib import Path
 
+import numpy as np
 import pytest
 
-from tests.helpers import hub_environment, run, tfhf_process
+from tests.helpers import hub_environment, pytorch_environment, run, tfhf_process
 from tfhf.model.loading import load_checkpoint
 from tfhf.tasks import TASKS
 
@@ -85,6 +88,32 @@ def test_a_short_fine_tune_on_real_text_beats_the_same_recipe_from_scratch(minil
     assert scores["pretrained"]["after"]["accuracy"] > scores["scratch"]["after"]["accuracy"]
     card = (tmp_path / "pretrained" / "README.md").read_text()
     assert "model.config" not in card and "tokenizer_vocab_size" not in card  # the checkpoint brought its own
+    assert_pytorch_gives_the_same_predictions(tmp_path / "pretrained", docstrings)
+
+
+def assert_pytorch_gives_the_same_predictions(folder, docstrings):
+    """PyTorch transformers, in an environment without TensorFlow, loads the fine-tuned output's model.safetensors
+    and gives TensorFlow's logits on real texts, so the same predicted labels."""
+    from transformers import AutoTokenizer
+
+    texts = [json.loads(line)["text"] for line in docstrings.read_text().splitlines()[:8]]
+    inputs = dict(AutoTokenizer.from_pretrained(folder)(texts, padding=True, truncation=True, max_length=48,
+                                                        return_tensors="np"))  # fmt: skip
+    model = load_checkpoint(TASKS["text-classification"].model_class, str(folder))[0]  # its tf_model.h5
+    expected = model(inputs, training=False).logits.numpy()
+    request = folder.parent / "cases.json"
+    case = {"folder": str(folder), "auto_class": "AutoModelForSequenceClassification", "logits": ["logits"],
+            "inputs": {key: value.tolist() for key, value in inputs.items()}}  # fmt: skip
+    request.write_text(json.dumps([case]))
+    python = pytorch_environment("transformers5")
+    ran = subprocess.run([python, ROOT / "tests" / "pytorch_side.py", request], capture_output=True, text=True,
+                         timeout=900, check=False)  # fmt: skip
+    assert ran.returncode == 0, ran.stderr[-3000:]
+    [result] = [json.loads(line) for line in ran.stdout.splitlines() if line.startswith("{")]
+    assert not result["tensorflow_imported"] and result["missing"] == [] and result["unexpected"] == []
+    logits = np.asarray(result["logits"]["logits"])
+    np.testing.assert_allclose(logits, expected, atol=1e-4)
+    assert (logits.argmax(-1) == expected.argmax(-1)).all()
 
 
 @pytest.mark.slow  # a whole run in a process of its own, and a push

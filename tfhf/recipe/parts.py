@@ -136,12 +136,11 @@ class Train:
         "Marian, T5 and mT5 models. Trainer: gradient_checkpointing.",
     )
     chunked_lm_loss: bool = setting(
-        True,
+        False,
         "Language models (GPT-2): compute the next-token loss a few hundred positions at a time, its gradients "
         "with it, so the [batch, length, vocabulary] logits are never all in memory (GPT-2 small at 32 x 128 "
-        "tokens: 823 MB each copy); same loss and gradients to float tolerance, and no slower "
-        "(docs/performance.md). False: transformers' own step and loss, with the full logits. Other causal LMs, "
-        "and other tasks, always compute the full logits.",
+        "tokens: 823 MB each copy); same loss and gradients to float tolerance. Other causal LMs, and other "
+        "tasks, compute the full logits.",
     )
     max_steps: int = setting(
         0,

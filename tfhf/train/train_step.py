@@ -1,9 +1,8 @@
 """The training step for gradient accumulation, label smoothing and the chunked causal-LM loss
 (train.gradient_accumulation_steps, train.label_smoothing, train.chunked_lm_loss).
 
-Without any of them (train.chunked_lm_loss is on by default, for GPT-2 language models
-only), tfhf trains with transformers' own `train_step` and the model's own loss. With
-them, the model's `train_step` is replaced by this one, which:
+Without any of them, tfhf trains with transformers' own `train_step` and the model's own
+loss. With them, the model's `train_step` is replaced by this one, which:
 
 - splits each step's batch (on each replica) into N micro-batches and runs them one after
   another in a `tf.while_loop`, so only one micro-batch's activations are alive at a time;
