@@ -146,7 +146,8 @@ def test_each_architecture_gets_its_default_targets_and_its_merged_copy_computes
     adapted_logits = model(inputs, training=False).logits.numpy()
     copy = merged_copy(model)
     assert not [weight.name for weight in copy.weights if "lora" in weight.name]
-    np.testing.assert_allclose(copy(inputs, training=False).logits.numpy(), adapted_logits, atol=1e-5)
+    # merged (W + s·BA)x and adapted Wx + s·(xA)B differ by float32 rounding, relative to the logits' size (mT5's ~10)
+    np.testing.assert_allclose(copy(inputs, training=False).logits.numpy(), adapted_logits, rtol=1e-5, atol=1e-5)
     assert all(weight.trainable for weight in copy.trainable_weights) and len(copy.trainable_weights) > len(paths)
 
 

@@ -9,6 +9,7 @@ import json
 from concurrent.futures import ThreadPoolExecutor
 
 from tfhf.data.fingerprint import data_fingerprints
+from tfhf.data.streaming import is_streamed
 from tfhf.log_format import banner
 from tfhf.model.lora import lora_of
 from tfhf.publish.run_metrics import RunMetrics
@@ -40,7 +41,7 @@ def start_baselines(run):
     """Scores the task's baselines on a thread of their own while the model is built and checked: fitting TF-IDF
     and a logistic regression on a large split took 17 s, which the model's build and preflight can hide (both
     spend their time in libraries that release the GIL). A resumed run has its baselines already."""
-    if run.saved:
+    if run.saved or is_streamed(run.tokenized["train"]):  # a stream is read by one consumer at a time
         return
     executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="baselines")
     run.baselines = executor.submit(run.task.baseline_scores, run.raw, run.tokenized, run.recipe.data, run.tokenizer)

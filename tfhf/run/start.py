@@ -60,7 +60,10 @@ def start_fresh(run):
 
 
 def score_baselines(run):
-    run.metrics.baselines = run.baselines.result()  # started beside the model's preparation
+    if run.baselines:  # started beside the model's preparation
+        run.metrics.baselines = run.baselines.result()
+    else:
+        run.metrics.baselines = run.task.baseline_scores(run.raw, run.tokenized, run.recipe.data, run.tokenizer)
     if run.metrics.baselines:
         banner(run.log, "Baselines")
         for baseline in run.metrics.baselines:
