@@ -146,8 +146,10 @@ def test_each_architecture_gets_its_default_targets_and_its_merged_copy_computes
     adapted_logits = model(inputs, training=False).logits.numpy()
     copy = merged_copy(model)
     assert not [weight.name for weight in copy.weights if "lora" in weight.name]
-    # merged (W + s·BA)x and adapted Wx + s·(xA)B differ by float32 rounding, relative to the logits' size (mT5's ~10)
-    np.testing.assert_allclose(copy(inputs, training=False).logits.numpy(), adapted_logits, rtol=1e-5, atol=1e-5)
+    # merged (W + s·BA)x and adapted Wx + s·(xA)B differ by float32 rounding, which scales with the largest
+    # logits (mT5's reach ~10: 2.5e-5 was seen), not with each one
+    tolerance = 1e-5 * max(1.0, float(np.abs(adapted_logits).max()))
+    np.testing.assert_allclose(copy(inputs, training=False).logits.numpy(), adapted_logits, rtol=0, atol=tolerance)
     assert all(weight.trainable for weight in copy.trainable_weights) and len(copy.trainable_weights) > len(paths)
 
 
