@@ -48,8 +48,8 @@ def chunked_cross_entropy(hidden, weights, labels, label_smoothing, rows=None):
     def loss(hidden, weights):
         total, hidden_gradient, weights_gradient = _loss_and_gradients(hidden, weights, labels, label_smoothing, rows)
 
-        def gradient(upstream):
-            return upstream * hidden_gradient, upstream * weights_gradient
+        def gradient(upstream):  # under mixed precision, the hidden states' gradient is in their compute dtype
+            return tf.cast(upstream, hidden.dtype) * hidden_gradient, upstream * weights_gradient
 
         return total, gradient
 
