@@ -218,3 +218,43 @@ def test_xla_programs_compiled_by_one_predict_are_loaded_by_the_next(tmp_path, t
     damaged = run()
     assert damaged.returncode == 2, damaged.stderr[-3000:]
     assert damaged.stderr.strip().splitlines()[-1].startswith(f"tfhf: error: XLA's compile cache {cache}")
+
+
+@pytest.mark.parametrize("compiled", [False, True], ids=["eager", "compiled"])
+@pytest.mark.parametrize("task_name", ["text-classification", "token-classification"])
+def test_many_texts_are_answered_in_batches_as_the_pipeline_answers_each(tmp_path, monkeypatch, task_name, compiled):
+    """transformers' TF pipelines run one text per forward pass; tfhf pads batches of them (compiled when there
+    are many) and must give the answers the pipeline gives each text alone."""
+    from tfhf.commands.predict import Predictor
+    from tfhf.model import pipeline_batches
+
+    monkeypatch.setattr(pipeline_batches, "COMPILE_FROM_BATCHES", 1 if compiled else 1000)
+
+    architecture, head, _, _ = CASES[task_name]
+    folder = save_checkpoint(tmp_path / "model", task_name, architecture, head)
+    words = ["Ada", "Winter", "moved", "from", "Carrow", "to", "Paris", "with", "her", "bakery", "and", "its", "ovens"]
+    texts = [" ".join(words[: 1 + index % len(words)]) for index in range(40)]  # 40 texts: two batches, 13 lengths
+    predictor = Predictor(folder)
+    batched = predictor(texts)
+    options = {"top_k": None} if task_name == "text-classification" else {"aggregation_strategy": "simple"}
+    for text, answer in zip(texts, batched):
+        alone = predictor.pipeline(text, **options)
+        if task_name == "text-classification":
+            assert [item["label"] for item in answer["labels"]] == [item["label"] for item in alone]
+            for item, expected in zip(answer["labels"], alone):
+                assert item["score"] == pytest.approx(expected["score"], abs=1e-4)
+        else:
+            assert [(e["word"], e["start"], e["end"]) for e in answer["entities"]] == [
+                (e["word"], e["start"], e["end"]) for e in alone
+            ]
+
+
+def test_a_classifier_truncates_long_texts_to_its_training_length_instead_of_refusing_them(tmp_path):
+    architecture, head, _, _ = CASES["text-classification"]
+    folder = save_checkpoint(tmp_path / "model", "text-classification", architecture, head)
+    (folder / "recipe.json").write_text(json.dumps({"task": "text-classification", "data": {"max_length": 16}}))
+    long_text = "so happy today " * 400  # far past the model's positions
+    [result] = json_lines(predict(folder, long_text))
+    assert {item["label"] for item in result["labels"]} == {"sad", "happy"}
+    (folder / "recipe.json").unlink()  # without the training length, the pipeline would not cut: refused by name
+    assert "tokens long; this model reads at most" in one_line_error(predict(folder, long_text))

@@ -99,19 +99,23 @@ class Predictor:
         for index, text in enumerate(texts):
             if not text.strip():
                 raise TfhfError(f"input {index + 1} is empty: give some text")
-        if not self.task.usage.windows_long_inputs:
+        if not (self.task.usage.windows_long_inputs or self.defaults.get("truncation")):
             self.check_lengths(texts)
         return self.task.usage.predict(self, texts, options, context=context, seed=seed, xla=xla)
 
     def check_lengths(self, texts):
-        """Refuses a text with more tokens than the model has positions: it would fail, or ask XLA for huge buffers."""
+        """Refuses a text with more tokens than the model has positions: it would fail, or ask XLA for huge buffers.
+
+        Not called where the pipeline truncates (a classifier, to the data.max_length it was trained with).
+        """
         from tfhf.model.positions import model_positions
 
         limit = model_positions(self.model.config)
         if limit is None:
             return
-        for index, text in enumerate(texts):
-            length = len(self.tokenizer(text)["input_ids"])
+        # One call for all texts: a fast tokenizer encodes a list in parallel, in Rust.
+        for index, ids in enumerate(self.tokenizer(list(texts))["input_ids"]):
+            length = len(ids)
             if length > limit:
                 raise TfhfError(
                     f"input {index + 1} is {length} tokens long; this model reads at most {limit}: shorten it"

@@ -13,6 +13,7 @@ from transformers import DataCollatorWithPadding, TFAutoModelForSequenceClassifi
 from tfhf.data.length_report import LengthLimit
 from tfhf.errors import TfhfError
 from tfhf.model.outputs import batch_outputs, eval_batches, inference_function
+from tfhf.model.pipeline_batches import run_in_batches
 from tfhf.scores.baselines import majority_class, tfidf_logistic_regression
 from tfhf.scores.metrics import classification_scores
 from tfhf.tasks.base import Labels, Task, refuse_options
@@ -37,7 +38,7 @@ class TextClassificationUsage(Usage):
         """With `context`, each text is scored as a pair with it (text, context), as MRPC-style models need."""
         refuse_options(self.name, options)
         inputs = [{"text": t, "text_pair": context} if context else t for t in texts]
-        found = predictor.pipeline(inputs, top_k=None, batch_size=PREDICT_BATCH_SIZE, **predictor.defaults)
+        found = run_in_batches(predictor.pipeline, inputs, PREDICT_BATCH_SIZE, top_k=None, **predictor.defaults)
         return [
             {"labels": [{"label": s["label"], "score": round(float(s["score"]), 4)} for s in scores]}
             for scores in found

@@ -12,6 +12,7 @@ from transformers import DataCollatorForTokenClassification, TFAutoModelForToken
 from tfhf.data.length_report import LengthLimit
 from tfhf.errors import TfhfError
 from tfhf.model.outputs import batch_outputs, eval_batches, inference_function
+from tfhf.model.pipeline_batches import run_in_batches
 from tfhf.scores.baselines import tag_per_word
 from tfhf.scores.metrics import entity_scores
 from tfhf.tasks.base import Labels, Task, refuse_options
@@ -29,7 +30,7 @@ class TokenClassificationUsage(Usage):
 
     def predict(self, predictor, texts, options, context=None, seed=None, xla=False):
         refuse_options(self.name, options)
-        found = predictor.pipeline(list(texts), aggregation_strategy="simple", batch_size=PREDICT_BATCH_SIZE)
+        found = run_in_batches(predictor.pipeline, list(texts), PREDICT_BATCH_SIZE, aggregation_strategy="simple")
         return [{"entities": entities(one)} for one in found]
 
 

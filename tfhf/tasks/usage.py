@@ -6,8 +6,8 @@ evaluation ask of a task: a task points at its Usage through `Task.usage`.
 
 from abc import ABC, abstractmethod
 
-# Texts per forward pass when `tfhf predict` answers many (a file, standard input): the pipeline pads each
-# batch to its longest text; one at a time, 10,000 texts took 250 s.
+# Texts per forward pass when `tfhf predict` answers many (a file, standard input), for the tasks that batch
+# them (tfhf.model.pipeline_batches); transformers' TensorFlow pipelines run one text per pass.
 PREDICT_BATCH_SIZE = 32
 
 
