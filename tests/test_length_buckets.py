@@ -1,10 +1,20 @@
 """Length-bucketed training batches: the order, the padding, and what they save over a plain shuffle."""
 
+import re
+
 import numpy as np
 import pytest
 from datasets import Dataset
 
-from tfhf.data.length_buckets import LengthBuckets, bucket_boundaries, padded_token_counts
+from tfhf.data.length_buckets import (
+    PADDING_TOLERATED,
+    LengthBuckets,
+    auto_bucket_count,
+    bucket_boundaries,
+    example_lengths,
+    padded_to_buckets,
+    padded_token_counts,
+)
 from tfhf.train.loop import epoch_order
 
 PAD = 1
@@ -148,3 +158,74 @@ def test_a_resumed_bucketed_epoch_continues_with_the_batches_the_full_epoch_had(
         np.testing.assert_array_equal(labels, resumed_labels)
     shapes = {(inputs.shape[1], labels.shape[1]) for inputs, labels in full}
     assert shapes <= set(zip(buckets.input_buckets, buckets.target_buckets))
+
+
+def long_tailed_lengths(count, seed=2):
+    """Like real text: most examples short, a long tail (median about 20 tokens, a few over 150)."""
+    return np.minimum(np.random.default_rng(seed).lognormal(3.0, 0.8, size=count).astype(int) + 2, 256)
+
+
+def test_auto_picks_the_fewest_buckets_that_bring_padding_under_the_tolerance():
+    lengths = np.minimum(long_tailed_lengths(8000), 96)  # truncated at 96 tokens, as a classifier's inputs are
+    count, why = auto_bucket_count(lengths, batch_size=32)
+    assert count in (2, 4, 8, 16) and "padding falls from" in why
+
+    def waste(count):
+        return 1 - lengths.sum() / padded_to_buckets(lengths, count)
+
+    assert waste(count) < PADDING_TOLERATED or count == 16
+    if count > 2:  # one step fewer would have left more padding than tolerated
+        assert waste(count // 2) >= PADDING_TOLERATED
+
+
+def test_auto_names_the_padding_it_saves_on_a_long_tail():
+    lengths = np.append(np.random.default_rng(0).integers(5, 40, 4000), [250] * 20)  # 0.5% far longer
+    count, why = auto_bucket_count(lengths, batch_size=32)
+    assert count == 8  # 125 batches: 16 buckets would hold 7 each
+    shuffled, bucketed = (int(share) for share in re.findall(r"(\d+)%", why))
+    assert bucketed == round(100 * (1 - lengths.sum() / padded_to_buckets(lengths, 8))) and bucketed < shuffled
+
+
+def test_auto_leaves_one_length_data_and_small_splits_unbucketed():
+    count, why = auto_bucket_count(np.full(5000, 128), batch_size=32)  # language models' blocks
+    assert count == 0 and "0% of its tokens on padding" in why
+    count, why = auto_bucket_count(long_tailed_lengths(300), batch_size=32)  # 9 batches: no 2 buckets of 8
+    assert count == 0 and "too few" in why
+
+
+def test_auto_keeps_every_bucket_at_eight_batches_or_more():
+    lengths = long_tailed_lengths(640)  # 20 batches of 32: at most 2 buckets
+    assert auto_bucket_count(lengths, batch_size=32)[0] == 2
+
+
+def test_example_lengths_add_text_to_text_targets_but_not_per_token_labels():
+    split = split_of([3, 5], [4, 6])
+    assert list(example_lengths(split)) == [7, 11]
+    same = Dataset.from_dict({"input_ids": [[1, 2, 3]], "labels": [[0, 1, 0]]})  # token classification
+    assert list(example_lengths(same)) == [3]
+
+
+def test_auto_buckets_text_classification_by_the_data_and_leaves_other_tasks_alone():
+    from tfhf.recipe.loading import apply_overrides, load_recipe
+    from tfhf.train.preparation import bucket_count
+
+    split = Dataset.from_dict({"input_ids": [[5] * int(n) for n in np.minimum(long_tailed_lengths(4000), 96)]})
+    lines = []
+    classification = load_recipe("recipes/text_classification.py")
+    assert classification.train.length_buckets == "auto"
+    assert bucket_count(classification, split, 32, lines.append) == auto_bucket_count(example_lengths(split), 32)[0] > 0
+    assert lines and lines[0].startswith("train.length_buckets='auto': ")
+    assert bucket_count(load_recipe("recipes/token_classification.py"), split, 32, lines.append) == 0
+    assert bucket_count(apply_overrides(classification, ["train.length_buckets=0"]), split, 32, lines.append) == 0
+    assert bucket_count(apply_overrides(classification, ["train.length_buckets=3"]), split, 32, lines.append) == 3
+
+
+def test_length_buckets_takes_a_count_or_auto_and_names_the_key_otherwise():
+    from tfhf.errors import TfhfError
+    from tfhf.recipe.loading import apply_overrides, load_recipe
+
+    recipe = load_recipe("recipes/text_classification.py")
+    with pytest.raises(TfhfError, match=r"train.length_buckets expects a number or 'auto'; got 'often'"):
+        apply_overrides(recipe, ["train.length_buckets=often"])
+    with pytest.raises(TfhfError, match=r"train.length_buckets must be at most 256"):
+        apply_overrides(recipe, ["train.length_buckets=300"])

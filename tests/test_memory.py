@@ -154,10 +154,11 @@ def test_the_chunked_lm_loss_step_keeps_a_gpt2_steps_loss_and_gradients(label_sm
         np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
 
 
-def test_the_chunked_lm_loss_replaces_the_step_of_gpt2_models_only():
+def test_the_chunked_lm_loss_replaces_the_step_of_gpt2_models_only_by_default():
     gpt2, _ = tiny_model(TINY_GPT2)
     gpt2.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
-    assert train_step.install(gpt2, Train(chunked_lm_loss=True), train_step.NEXT_TOKENS) is not None
+    assert train_step.install(gpt2, Train(chunked_lm_loss=False), train_step.NEXT_TOKENS) is None  # transformers'
+    assert train_step.install(gpt2, Train(), train_step.NEXT_TOKENS) is not None
     assert gpt2.train_step.chunked
     classifier, _ = tiny_model(TINY_DISTILBERT)
     assert train_step.install(classifier, Train(chunked_lm_loss=True), train_step.SEQUENCE) is None

@@ -9,9 +9,10 @@ bucket's length, not just to its longest row, so the set of batch shapes stays s
 compiled functions (XLA, TPU) are reused.
 
 The order is a function of (seed, epoch) and the lengths only, so a resumed run repeats it
-(tfhf.train.loop). Batches of one length are also less varied, which slowed learning on
-every embedded default (badly on translation: docs/performance.md); so bucketing is on
-only where a recipe sets train.length_buckets.
+(tfhf.train.loop). Batches of one length are also less varied, which can slow learning:
+`train.length_buckets='auto'` buckets only the tasks whose quality held on real text
+(docs/performance.md), and only as many buckets as the data's lengths call for
+(`auto_bucket_count`).
 """
 
 import numpy as np
@@ -23,6 +24,45 @@ PAD_ID_KEYS = ("input_ids", "decoder_input_ids")
 TARGET_KEYS = ("labels", "decoder_input_ids", "decoder_attention_mask")
 
 
+# 'auto': a shuffled batch that wastes less than this share of its tokens on padding is left alone, and
+# bucketing stops adding buckets once the padding left is under it.
+PADDING_TOLERATED = 0.10
+# 'auto': each bucket holds at least this many batches, so the batches of an epoch still mix examples widely.
+BATCHES_PER_BUCKET = 8
+AUTO_COUNTS = (2, 4, 8, 16)
+
+
+def auto_bucket_count(lengths, batch_size, seed=0):
+    """(bucket count, why) for `train.length_buckets='auto'`: the fewest buckets that cut padding below
+    PADDING_TOLERATED, within BATCHES_PER_BUCKET batches a bucket; 0 where a shuffle pads little already.
+
+    `lengths` are the tokens of each example (inputs plus targets for text to text).
+    """
+    lengths = np.asarray(lengths)
+    real = int(lengths.sum())
+    batches = len(lengths) // batch_size
+    shuffled = np.random.default_rng(seed).permutation(lengths)[: batches * batch_size].reshape(batches, batch_size)
+    shuffle_waste = 1 - shuffled.sum() / (shuffled.max(axis=1).sum() * batch_size) if batches else 0.0
+    if shuffle_waste < PADDING_TOLERATED:
+        return 0, f"a shuffled batch spends {shuffle_waste:.0%} of its tokens on padding"
+    allowed = [count for count in AUTO_COUNTS if batches // count >= BATCHES_PER_BUCKET]
+    if not allowed:
+        return 0, f"{batches} batches are too few to group into buckets of {BATCHES_PER_BUCKET} batches or more"
+    for count in allowed:
+        waste = 1 - real / padded_to_buckets(lengths, count)
+        if waste < PADDING_TOLERATED or count == allowed[-1]:
+            break
+    if waste >= shuffle_waste:  # the top bucket pads to the longest example: a long tail can make it worse
+        return 0, f"{count} buckets would pad {waste:.0%} of the tokens, a shuffled batch {shuffle_waste:.0%}"
+    return count, f"padding falls from {shuffle_waste:.0%} of a shuffled batch's tokens to {waste:.0%}"
+
+
+def padded_to_buckets(lengths, count):
+    """Tokens after padding every example to the first of `count` quantile lengths that holds it."""
+    boundaries = np.asarray(bucket_boundaries(lengths, count))
+    return int(boundaries[np.searchsorted(boundaries, lengths)].sum())
+
+
 def bucket_boundaries(lengths, count):
     """Up to `count` bucket lengths at the quantiles of `lengths`; the longest length is always one."""
     return sorted(set(quantile_lengths(lengths, count)))
@@ -31,6 +71,16 @@ def bucket_boundaries(lengths, count):
 def quantile_lengths(lengths, count):
     """The lengths at quantiles 1/count, 2/count, ..., 1 (each one an actual length of the data)."""
     return [int(value) for value in np.quantile(lengths, np.linspace(0, 1, count + 1)[1:], method="higher")]
+
+
+def example_lengths(split):
+    """Tokens of each example of a tokenized split: its inputs, plus its targets when they are a sequence of
+    their own (text to text)."""
+    inputs = sequence_lengths(split, "input_ids")
+    targets = sequence_lengths(split, "labels")
+    if targets is None or np.array_equal(targets, inputs):  # token classification's labels follow the inputs
+        return inputs
+    return inputs + targets
 
 
 def sequence_lengths(split, column):

@@ -151,9 +151,14 @@ def _check_value(key, value, annotation, f, where=""):
         converted = _convert(value, expected)
         if converted is not _MISMATCH:
             choices = f.metadata.get("choices")
-            if choices and converted not in choices:
-                raise TfhfError(f"{where}{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
             within = f.metadata.get("within")
+            if within and isinstance(converted, str):  # a number, or one of the words it also takes ('auto')
+                if converted not in (choices or ()):
+                    words = " or ".join(repr(choice) for choice in choices or ())
+                    raise TfhfError(f"{where}{key} expects a number or {words}; got {converted!r}")
+                return converted
+            if choices and not within and converted not in choices:
+                raise TfhfError(f"{where}{key} must be one of {', '.join(map(str, choices))}; got {converted!r}")
             if within and converted not in within:
                 raise TfhfError(f"{where}{key} must be {within.explain(converted)}; got {converted!r}")
             return converted

@@ -45,6 +45,9 @@ class Task(ABC):
     """Its model generates text: `tfhf predict` takes generation options and --xla."""
     scores_by_generating = False
     """Scored by generating text from the validation sources with `generator` (tfhf bench times that loop)."""
+    buckets_by_default = False
+    """train.length_buckets='auto' groups this task's training batches by length (tfhf.data.length_buckets): set
+    where quality held on real text with and without buckets (docs/performance.md), which `tfhf keys` cites."""
     loss_kind = "tokens"
     """How tfhf.train.train_step computes the loss (accumulation, smoothing): 'tokens' (one label per token, -100
     ignored), 'next_tokens' (causal LM), 'sequence' (one label per example) or 'model' (its own loss)."""

@@ -50,6 +50,7 @@ class TextClassificationTask(Task):
     usage = TextClassificationUsage()
     loss_kind = "sequence"
     headline = "accuracy"
+    buckets_by_default = True
     model_class = TFAutoModelForSequenceClassification
     data_class = ClassificationData
     tokenizer_style = "wordpiece"

@@ -13,7 +13,7 @@ from dataclasses import dataclass, replace
 
 from tfhf.data import streaming
 from tfhf.data.auto_lengths import resolve_auto_lengths
-from tfhf.data.length_buckets import LengthBuckets
+from tfhf.data.length_buckets import LengthBuckets, auto_bucket_count, example_lengths
 from tfhf.data.length_report import report_lengths
 from tfhf.data.splits import load_splits
 from tfhf.data.tokenizer_training import train_tokenizer
@@ -60,7 +60,7 @@ def start_runtime(recipe, planned, train_split, tokenizer, threads, log):
     if streamed:
         return StartedRuntime(strategy, planned, batch_size, None)
     check_batch_fits(train_split, batch_size, recipe.train)
-    buckets = length_buckets(recipe, train_split, tokenizer, log, static=planned.strategy == "tpu")
+    buckets = length_buckets(recipe, train_split, tokenizer, log, static=planned.strategy == "tpu", batch_size=batch_size)
     return StartedRuntime(strategy, planned, batch_size, buckets)
 
 
@@ -87,7 +87,7 @@ def checked_task(recipe, log):
             if streamed
             else "train.max_steps is for data.streaming=True; without it, set train.epochs"
         )
-    if streamed and (recipe.train.length_buckets or recipe.runtime.strategy in ("tpu", "multiworker")):
+    if streamed and (recipe.train.length_buckets not in (0, "auto") or recipe.runtime.strategy in ("tpu", "multiworker")):
         raise TfhfError(
             "data.streaming runs on one machine, without length buckets (its blocks are all data.block_size "
             "long): set train.length_buckets=0 and runtime.strategy to auto, default or mirrored"
@@ -190,19 +190,33 @@ def check_batch_fits(train_split, batch_size, train):
     raise TfhfError(f"the training split has {len(train_split)} examples after preprocessing, fewer than {step}")
 
 
-def length_buckets(recipe, train_split, tokenizer, log, static=False):
-    """The training split's LengthBuckets, or None when train.length_buckets is 0.
+def length_buckets(recipe, train_split, tokenizer, log, static=False, batch_size=None):
+    """The training split's LengthBuckets, or None when train.length_buckets is 0 (or 'auto' chose none).
 
     `static` (TPUs, which compile one program per input shape): at least one bucket, so
-    every batch is padded to a fixed length even when train.length_buckets is 0.
+    every batch is padded to a fixed length even without bucketing.
     """
-    count = max(recipe.train.length_buckets, 1 if static else 0)
+    count = bucket_count(recipe, train_split, batch_size or recipe.train.batch_size, log)
+    count = max(count, 1 if static else 0)
     if not count:
         return None
     buckets = LengthBuckets.for_split(train_split, count, tokenizer.pad_token_id)
     targets = f", target lengths {buckets.target_buckets}" if buckets.target_buckets else ""
     log(f"length buckets: input lengths {buckets.input_buckets}{targets}")
     return buckets
+
+
+def bucket_count(recipe, train_split, batch_size, log):
+    """train.length_buckets, with 'auto' resolved: for a task that buckets by default, from the data's lengths."""
+    requested = recipe.train.length_buckets
+    if requested != "auto":
+        return requested
+    task = task_for(recipe)
+    if not task.buckets_by_default:
+        return 0
+    count, why = auto_bucket_count(example_lengths(train_split), batch_size, recipe.train.seed)
+    log(f"train.length_buckets='auto': {count or 'no'} length buckets ({why})")
+    return count
 
 
 def build(recipe, task, tokenizer, log, new_tokenizer):
