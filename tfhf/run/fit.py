@@ -7,11 +7,9 @@ the Hub while training.
 
 import sys
 
-import tensorflow as tf
-
 from tfhf.log_format import banner
 from tfhf.publish.hub_push import HubPushCallback
-from tfhf.publish.tensorboard import logged_steps
+from tfhf.publish.tensorboard import TrainingScalars, logged_steps
 from tfhf.runtime.startup_phases import FirstStepClock
 from tfhf.train import resume
 from tfhf.train.loop import TrainingMonitor, fit_epochs
@@ -75,9 +73,7 @@ def callbacks(run, requests, pusher):
         requests,
         run.evaluations,
     )
-    board = tf.keras.callbacks.TensorBoard(
-        log_dir=str(tensorboard_folder(run)), write_graph=False, update_freq=logged_steps(run.steps.steps_per_epoch)
-    )
+    board = TrainingScalars(str(tensorboard_folder(run)), update_freq=logged_steps(run.steps.steps_per_epoch))
     chosen = [*run.step_callbacks, monitor, FirstStepClock(run.phases), board]
     if not sys.stdout.isatty():  # Keras prints a line per epoch only: a log file gets one at least every 30 s
         chosen.append(LogProgress(run.progress, run.steps.total, run.steps.steps_per_epoch, run.log))
