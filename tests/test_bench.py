@@ -46,8 +46,10 @@ def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
     assert "eval batch    5: XLA" in result.output
     assert "padding efficiency" in result.output and "x the baseline" in result.output
     assert_training_step_figures(results["training_step"], timed_steps=108 // 16)
+    assert len(results["training_step"]["rounds"]) == 1
     assert results["training_step"]["train_step"] == "the model's own train_step (transformers)"
-    assert "training step alone (compiled, batches in memory):" in result.output
+    assert "training step alone (compiled, batches in memory) " in result.output
+    assert "in fit as tfhf run runs it " in result.output
     assert "the gap is what fit adds around the step" in result.output
 
 
@@ -66,7 +68,7 @@ def assert_training_step_figures(step, timed_steps):
 
 def test_the_training_step_timed_is_the_one_the_run_installs(tmp_path):
     # A GPT-2 language model with accumulation: tfhf's own step (chunked loss, two micro-batches) is timed, alone
-    # and in the run's own loop with its callbacks.
+    # and in the run's own loop with its callbacks, in two rounds of 2 warm-up and 3 timed steps.
     data = {"path": sysconfig.get_paths()["stdlib"], "file_pattern": "*.py", "max_train_samples": 6,
             "max_eval_samples": 2, "block_size": 32}  # fmt: skip
     recipe_file = write_task_recipe(tmp_path, "text-generation", "TextData", data, config=TINY_GPT2)
@@ -81,9 +83,12 @@ def test_the_training_step_timed_is_the_one_the_run_installs(tmp_path):
     started = preparation.start_runtime(
         recipe, distribution.plan(recipe.runtime), tokenized["train"], tokenizer, threads, lines.append
     )
-    step = measure_training_step(recipe, task, tokenizer, tokenized["train"], started, 3, 2, lines.append)
+    step = measure_training_step(recipe, task, tokenizer, tokenized["train"], started, 3, 2, 2, lines.append)
     assert step["train_step"] == "tfhf.train.train_step.AccumulatingStep (2 micro-batches per step, chunked LM loss)"
-    assert_training_step_figures(step, timed_steps=3)
+    assert_training_step_figures(step, timed_steps=2 * 3)
+    assert len(step["rounds"]) == 2
+    for each in step["rounds"]:
+        assert each["gap_percent"] == gap_percent(each["alone_ms_per_step"], each["in_fit_ms_per_step"])
 
 
 def test_the_step_clock_counts_an_execution_of_several_steps_as_that_many_after_the_warmup():

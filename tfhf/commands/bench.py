@@ -104,7 +104,8 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
         results["tfhf"]["length_buckets"] = {"inputs": buckets.input_buckets, "targets": buckets.target_buckets}
     results = summary(results, task, batch_size, description, peak, warmup, steps, rounds)
     banner(log, "Training step: alone, and in fit as tfhf run runs it")
-    results["training_step"] = measure_training_step(own_recipe, task, tokenizer, train, started, steps, warmup, log)
+    results["training_step"] = measure_training_step(own_recipe, task, tokenizer, train, started, steps, warmup, rounds,
+                                                     log)  # fmt: skip
     log("\n".join(describe_training_step(results["training_step"])))
     if task.scores_by_generating:
         results.update(time_metric_loops(task, models["tfhf"], tokenizer, recipe, tokenized["validation"],

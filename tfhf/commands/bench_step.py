@@ -14,9 +14,11 @@ buckets):
   on the weights' device; no callbacks. Each step's loss is read back, so each step has
   finished before the next one's clock starts, as in fit.
 
-Each figure is the median time per step after `warmup` steps; the first step of each
-fit call (one per epoch) is not counted, since it starts that epoch's input pipeline.
-The gap, (in fit - alone) / in fit, is the work the loop does around the step.
+Rounds alternate between the two (in fit, then alone, on the same batches), so a slow
+moment of a shared machine hits both. Each figure is the median time per step over every
+round's steps after the first `warmup`; the first step of each fit call (one per epoch)
+is not counted, since it starts that epoch's input pipeline. The gap, (in fit - alone) /
+in fit, is the work the loop does around the step.
 """
 
 import functools
@@ -31,7 +33,7 @@ import tensorflow as tf
 from tfhf.run import fit
 from tfhf.run.state import TrainingRun
 from tfhf.train import preparation
-from tfhf.train.loop import StepPlan, epoch_batches, step_plan
+from tfhf.train.loop import Progress, StepPlan, epoch_batches, step_plan
 from tfhf.train.signals import StopRequests
 from tfhf.train.train_step import AccumulatingStep
 
@@ -42,8 +44,37 @@ GAP = (
 )
 
 
-def measure_training_step(recipe, task, tokenizer, train, started, steps, warmup, log):
-    """The step's figures (see the module's docstring) over `warmup` + `steps` steps of `recipe` as it stands."""
+def measure_training_step(recipe, task, tokenizer, train, started, steps, warmup, rounds, log):
+    """The step's figures (see the module's docstring) for `recipe` as it stands, in `rounds` rounds.
+
+    Each round runs `warmup` + `steps` steps in fit, then alone on the same batches, so a
+    slow moment of the machine hits both; the medians are over the timed steps of all rounds.
+    """
+    run = prepared_run(recipe, task, tokenizer, train, started, log)
+    step = describe_step(run.model)
+    log(f"the train step tfhf run installs: {step}")
+    count = warmup + steps
+    timed = {"alone": [], "in_fit": []}
+    per_round = []
+    for round_number in range(rounds):
+        in_fit = time_in_fit(run, count, warmup)
+        if round_number == 0:  # after fit has traced the step: the step fit left in place, compiled once
+            signature, batches = batches_in_memory(run, count)
+            compiled = compiled_step(run.model, signature)
+        alone = time_alone(compiled, batches, warmup)
+        timed["alone"] += alone
+        timed["in_fit"] += in_fit
+        per_round.append(medians(alone, in_fit))
+        log(f"round {round_number + 1}: {describe_medians(per_round[-1])}")
+    settings = {"train_step": step, "steps_per_execution": recipe.train.steps_per_execution}
+    return {**settings, **figures(timed["alone"], timed["in_fit"]), "rounds": per_round}
+
+
+def prepared_run(recipe, task, tokenizer, train, started, log):
+    """A TrainingRun holding what `tfhf run` trains with: its batches' settings and its model, compiled with its step.
+
+    `log` takes the run's progress lines.
+    """
     run = TrainingRun(task, recipe, output_dir=None, log=log, planned=started.planned)
     run.strategy, run.batch_size, run.tokenizer = started.strategy, started.batch_size, tokenizer
     run.tokenized = {"train": train}
@@ -54,12 +85,7 @@ def measure_training_step(recipe, task, tokenizer, train, started, steps, warmup
         _, run.step_callbacks = preparation.compile_with_run_step(
             recipe, task, run.model, step_plan(recipe.train, train, run.batch_size).total
         )
-    step = describe_step(run.model)
-    log(f"the train step tfhf run installs: {step}")
-    count = warmup + steps
-    in_fit = time_in_fit(run, count, warmup)
-    alone = time_alone(run.model, batches_in_memory(run, count), warmup)
-    return figures(step, recipe.train.steps_per_execution, alone, in_fit)
+    return run
 
 
 def quiet(_line):
@@ -81,11 +107,11 @@ def describe_step(model):
 
 
 def time_in_fit(run, count, warmup):
-    """Seconds of each step after `warmup` of the run's own loop, stopped after `count` steps."""
+    """Seconds of each step after `warmup` of the run's own loop from its first step, stopped after `count` steps."""
     steps_per_epoch = step_plan(run.recipe.train, run.tokenized["train"], run.batch_size).steps_per_epoch
     # Enough epochs for `count` steps: the clock stops the loop there, as an early stop ends a run's training
     run.steps = StepPlan(steps_per_epoch, math.ceil(count / steps_per_epoch))
-    run.store = NoCheckpoints()
+    run.progress, run.store = Progress(), NoCheckpoints()
     clock = StepClock(run.progress, count)
     with tempfile.TemporaryDirectory() as folder:  # TensorBoard's scalars are written, as in a run
         run.output_dir = Path(folder)
@@ -164,10 +190,8 @@ def batches_in_memory(run, count):
     return distributed.element_spec, batches
 
 
-def time_alone(model, signature_and_batches, warmup):
-    """Seconds of each call after `warmup` of `model`'s train step, compiled, on batches in memory."""
-    signature, batches = signature_and_batches
-    step = compiled_step(model, signature)
+def time_alone(step, batches, warmup):
+    """Seconds of each call of the compiled `step` after the first `warmup`, one call per batch in memory."""
     seconds = []
     for batch in batches:
         started = time.perf_counter()
@@ -195,31 +219,37 @@ def compiled_step(model, signature):
     return step
 
 
-def figures(step, steps_per_execution, alone, in_fit):
-    """The results: both medians in ms per step, and the gap as a share of the step in fit."""
+def medians(alone, in_fit):
+    """Both medians in ms per step, and the gap as a share of the step in fit."""
     alone_ms = round(1000 * statistics.median(alone), 3)
     in_fit_ms = round(1000 * statistics.median(in_fit), 3)
     return {
-        "train_step": step,
-        "steps_per_execution": steps_per_execution,
         "alone_ms_per_step": alone_ms,
         "in_fit_ms_per_step": in_fit_ms,
         "gap_percent": gap_percent(alone_ms, in_fit_ms),
-        "steps_timed": {"alone": len(alone), "in_fit": len(in_fit)},
-        "gap": GAP,
     }
+
+
+def figures(alone, in_fit):
+    """The medians over every round's timed steps, how many were timed, and what the gap is."""
+    return {**medians(alone, in_fit), "steps_timed": {"alone": len(alone), "in_fit": len(in_fit)}, "gap": GAP}
 
 
 def gap_percent(alone_ms, in_fit_ms):
     return round(100 * (in_fit_ms - alone_ms) / in_fit_ms, 1)
 
 
+def describe_medians(result):
+    return (
+        f"alone (compiled, batches in memory) {result['alone_ms_per_step']:.2f} ms/step, in fit as tfhf run runs it "
+        f"{result['in_fit_ms_per_step']:.2f} ms/step: gap {result['gap_percent']}%"
+    )
+
+
 def describe_training_step(results):
     """The figures as the lines bench prints."""
     timed = results["steps_timed"]
-    figures_line = (
-        f"training step alone (compiled, batches in memory): {results['alone_ms_per_step']:.2f} ms/step; "
-        f"in fit, as tfhf run runs it: {results['in_fit_ms_per_step']:.2f} ms/step; gap {results['gap_percent']}% "
-        f"(medians over {timed['alone']} and {timed['in_fit']} steps)"
-    )
-    return [figures_line, f"the gap is {results['gap']}"]
+    return [
+        f"training step {describe_medians(results)} (medians over {timed['alone']} and {timed['in_fit']} steps)",
+        f"the gap is {results['gap']}",
+    ]
