@@ -1,12 +1,18 @@
 """`tfhf bench`: a shrunk benchmark of the tiny translation recipe, and the pieces its numbers come from."""
 
 import json
+import sysconfig
 
 import numpy as np
 import pytest
 
-from tests.helpers import invoke, tiny_translation_setup
+from tests.helpers import TINY_GPT2, invoke, tiny_translation_setup, write_task_recipe
 from tfhf.commands.bench import matmul_peak, training_flops_per_token
+from tfhf.commands.bench_step import StepClock, gap_percent, measure_training_step
+from tfhf.recipe.loading import apply_overrides, load_recipe
+from tfhf.runtime import distribution
+from tfhf.runtime import start as runtime
+from tfhf.train import preparation
 
 
 @pytest.mark.slow  # 15 to 50 s here: CI runs it, `pytest -m "not slow"` skips it
@@ -39,6 +45,56 @@ def test_bench_writes_every_measurement_and_a_table(tmp_path, tiny_recipe_file):
         assert each["xla_speedup"] > 0
     assert "eval batch    5: XLA" in result.output
     assert "padding efficiency" in result.output and "x the baseline" in result.output
+    assert_training_step_figures(results["training_step"], timed_steps=108 // 16)
+    assert len(results["training_step"]["rounds"]) == 1
+    assert results["training_step"]["train_step"] == "the model's own train_step (transformers)"
+    assert "training step alone (compiled, batches in memory) " in result.output
+    assert "in fit as tfhf run runs it " in result.output
+    assert "the gap is what fit adds around the step" in result.output
+
+
+def assert_training_step_figures(step, timed_steps):
+    """Both figures positive, the gap computed from them; `timed_steps` steps alone, fewer in fit (one per epoch is
+    not timed). No timing thresholds: this machine is shared."""
+    assert step["alone_ms_per_step"] > 0 and step["in_fit_ms_per_step"] > 0
+    assert step["gap_percent"] == gap_percent(step["alone_ms_per_step"], step["in_fit_ms_per_step"])
+    assert step["gap_percent"] == pytest.approx(
+        100 * (step["in_fit_ms_per_step"] - step["alone_ms_per_step"]) / step["in_fit_ms_per_step"], abs=0.05
+    )
+    assert step["steps_timed"]["alone"] == timed_steps
+    assert 0 < step["steps_timed"]["in_fit"] <= timed_steps
+    assert step["gap"]
+
+
+def test_the_training_step_timed_is_the_one_the_run_installs(tmp_path):
+    # A GPT-2 language model with accumulation: tfhf's own step (chunked loss, two micro-batches) is timed, alone
+    # and in the run's own loop with its callbacks, in two rounds of 2 warm-up and 3 timed steps.
+    data = {"path": sysconfig.get_paths()["stdlib"], "file_pattern": "*.py", "max_train_samples": 6,
+            "max_eval_samples": 2, "block_size": 32}  # fmt: skip
+    recipe_file = write_task_recipe(tmp_path, "text-generation", "TextData", data, config=TINY_GPT2)
+    recipe = apply_overrides(
+        load_recipe(recipe_file), ["train.gradient_accumulation_steps=2", "train.chunked_lm_loss=True"]
+    )
+    lines = []
+    task = preparation.checked_task(recipe, lines.append)
+    threads = runtime.configure(recipe.runtime, recipe.train.seed)
+    recipe, raw = preparation.load_data(recipe, task, lines.append)
+    recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, lines.append)
+    started = preparation.start_runtime(
+        recipe, distribution.plan(recipe.runtime), tokenized["train"], tokenizer, threads, lines.append
+    )
+    step = measure_training_step(recipe, task, tokenizer, tokenized["train"], started, 3, 2, 2, lines.append)
+    assert step["train_step"] == "tfhf.train.train_step.AccumulatingStep (2 micro-batches per step, chunked LM loss)"
+    assert_training_step_figures(step, timed_steps=2 * 3)
+    assert len(step["rounds"]) == 2
+    for each in step["rounds"]:
+        assert each["gap_percent"] == gap_percent(each["alone_ms_per_step"], each["in_fit_ms_per_step"])
+
+
+def test_the_step_clock_counts_an_execution_of_several_steps_as_that_many_after_the_warmup():
+    clock = StepClock(progress=None, last_step=10)
+    clock.intervals = [(0, 4, 0.4), (4, 8, 0.8), (8, 12, 0.4)]  # train.steps_per_execution=4: it stops at 12
+    assert clock.seconds_per_step(warmup=6) == pytest.approx([0.2, 0.2, 0.1, 0.1])
 
 
 def test_bench_refuses_nonsense_counts_in_one_line(tiny_recipe_file):

@@ -13,6 +13,11 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
   real/padded tokens (padding efficiency). Throughput only: how bucketing changes what a
   run learns is measured by running the recipe both ways.
 - the input pipeline alone: batches/s from tokenized examples to padded tensors.
+- the training step (tfhf.commands.bench_step): ms per step of the train step `tfhf run`
+  installs, alone (compiled, called in a tight loop on batches already in memory) and in
+  the run's own loop (Keras `fit` over tf.data with tfhf's callbacks), on the recipe as
+  it stands (its own length buckets), and the gap between the two: the loop's work
+  around the step.
 - model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens)
   over the peak of a large float matmul measured in the same process.
 - the metric loop (generating tasks): examples/s of the XLA-compiled `generate` over two
@@ -37,6 +42,7 @@ from tfhf.commands.bench_metric_loop import (
     measure_at_batch_sizes,
     measure_metric_loop,
 )
+from tfhf.commands.bench_step import describe_training_step, measure_training_step
 from tfhf.data.length_buckets import LABEL_PAD, padded_token_counts
 from tfhf.data.streaming import is_streaming
 from tfhf.errors import TfhfError
@@ -74,6 +80,7 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     recipe, raw = preparation.load_data(recipe, task, log)
     recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, log)
     train = tokenized["train"]
+    own_recipe = recipe  # the training-step figures take the recipe's own length buckets
     if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
         recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))
     started = preparation.start_runtime(recipe, planned, train, tokenizer, threads, log)
@@ -96,6 +103,10 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     if buckets:
         results["tfhf"]["length_buckets"] = {"inputs": buckets.input_buckets, "targets": buckets.target_buckets}
     results = summary(results, task, batch_size, description, peak, warmup, steps, rounds)
+    banner(log, "Training step: alone, and in fit as tfhf run runs it")
+    results["training_step"] = measure_training_step(own_recipe, task, tokenizer, train, started, steps, warmup, rounds,
+                                                     log)  # fmt: skip
+    log("\n".join(describe_training_step(results["training_step"])))
     if task.scores_by_generating:
         results.update(time_metric_loops(task, models["tfhf"], tokenizer, recipe, tokenized["validation"],
                                          eager_batches, eval_batch_sizes, log))  # fmt: skip
@@ -382,6 +393,7 @@ def table(results):
     lines.append(f"target tokens/s: {results['speedup']['target_tokens_per_second']}x the baseline")
     lines.append(f"input pipeline: {results['input_pipeline_headroom']}x the batches/s training consumes")
     lines.append(f"matmul peak: {peak / 1e9:.1f} GFLOP/s")
+    lines += describe_training_step(results["training_step"])
     loop = results.get("metric_loop")
     if loop:
         second = loop["evaluations"][1]

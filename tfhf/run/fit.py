@@ -7,11 +7,9 @@ the Hub while training.
 
 import sys
 
-import tensorflow as tf
-
 from tfhf.log_format import banner
 from tfhf.publish.hub_push import HubPushCallback
-from tfhf.publish.tensorboard import logged_steps
+from tfhf.publish.tensorboard import TrainingScalars, logged_steps
 from tfhf.runtime.startup_phases import FirstStepClock
 from tfhf.train import resume
 from tfhf.train.loop import TrainingMonitor, fit_epochs
@@ -29,24 +27,39 @@ def fit(run, requests, pusher):
     banner(run.log, f"Training: {run.steps.epochs} epoch(s) of {run.steps.steps_per_epoch} steps")
     requests.training = True
     try:
-        with run.strategy.scope():  # the input pipelines too, as tf.distribute asks
-            fit_epochs(
-                run.model,
-                run.tokenized["train"],
-                run.task.collator(run.tokenizer, run.model, run.recipe.data),
-                run.batch_size,
-                run.steps,
-                run.recipe.train.seed,
-                callbacks=callbacks(run, requests, pusher),
-                progress=run.progress,
-                verbose=1 if sys.stdout.isatty() else 2,
-                buckets=run.buckets,
-                static_shapes=run.planned.strategy == "tpu",
-            )
+        train_epochs(run, callbacks(run, requests, pusher))
     finally:
         run.store.wait()  # the checkpoint still being written, also when training stopped
     requests.training = False
     record_training(run)
+
+
+def train_epochs(run, chosen):
+    """Keras `fit` over the run's model, data and step plan with the `chosen` callbacks (`tfhf bench` times this
+    loop too, so it stays the run's own)."""
+    with run.strategy.scope():  # the input pipelines too, as tf.distribute asks
+        fit_epochs(
+            run.model,
+            run.tokenized["train"],
+            collator(run),
+            run.batch_size,
+            run.steps,
+            run.recipe.train.seed,
+            callbacks=chosen,
+            progress=run.progress,
+            verbose=1 if sys.stdout.isatty() else 2,
+            buckets=run.buckets,
+            static_shapes=static_shapes(run),
+        )
+
+
+def collator(run):
+    return run.task.collator(run.tokenizer, run.model, run.recipe.data)
+
+
+def static_shapes(run):
+    """Whether every batch is padded to a fixed shape: TPUs compile one program per input shape."""
+    return run.planned.strategy == "tpu"
 
 
 def callbacks(run, requests, pusher):
@@ -60,9 +73,7 @@ def callbacks(run, requests, pusher):
         requests,
         run.evaluations,
     )
-    board = tf.keras.callbacks.TensorBoard(
-        log_dir=str(tensorboard_folder(run)), write_graph=False, update_freq=logged_steps(run.steps.steps_per_epoch)
-    )
+    board = TrainingScalars(str(tensorboard_folder(run)), update_freq=logged_steps(run.steps.steps_per_epoch))
     chosen = [*run.step_callbacks, monitor, FirstStepClock(run.phases), board]
     if not sys.stdout.isatty():  # Keras prints a line per epoch only: a log file gets one at least every 30 s
         chosen.append(LogProgress(run.progress, run.steps.total, run.steps.steps_per_epoch, run.log))

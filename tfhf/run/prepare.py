@@ -19,7 +19,7 @@ from tfhf.train.checkpoints import CheckpointStore, trainable_state
 from tfhf.train.evaluations import Evaluations
 from tfhf.train.loop import step_plan
 from tfhf.train.preflight import run_preflight
-from tfhf.train.preparation import build, compile_for_training, install_train_step, load_data, start_runtime, tokenize
+from tfhf.train.preparation import build, compile_with_run_step, load_data, start_runtime, tokenize
 
 
 def prepare_data(run, restart):
@@ -60,8 +60,7 @@ def prepare_model(run, threads):
         run.model = build(recipe, task, run.tokenizer, log, new_tokenizer=not run.saved)
         run.phases.end("model")
         preflight(run)
-        optimizer = compile_for_training(recipe, run.model, run.steps.total)
-        run.step_callbacks = install_train_step(recipe, task, run.model)
+        optimizer, run.step_callbacks = compile_with_run_step(recipe, task, run.model, run.steps.total)
         run.state = trainable_state(run.model, optimizer)
     run.evaluate = task.evaluator(run.model, run.tokenizer, recipe, run.raw["validation"], run.tokenized["validation"])
     run.phases.end("optimizer")

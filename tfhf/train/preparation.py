@@ -269,6 +269,15 @@ def compile_for_training(recipe, model, total_steps, steps_per_execution=None):
     return model.optimizer  # under mixed_float16, wrapped in a LossScaleOptimizer by compile
 
 
+def compile_with_run_step(recipe, task, model, total_steps):
+    """(optimizer, the step's callbacks): `model` compiled for training with the train step `tfhf run` trains with.
+
+    `tfhf bench` times its training step through this too, so the step it times is the run's.
+    """
+    optimizer = compile_for_training(recipe, model, total_steps)
+    return optimizer, install_train_step(recipe, task, model)
+
+
 def install_train_step(recipe, task, model):
     """tfhf.train.train_step's step, when the recipe accumulates gradients, smooths labels or chunks the LM loss;
     returns its callbacks."""
