@@ -59,11 +59,10 @@ def measure_case(name, corpora, seeds, buckets, scratch):
     settings = [f"data.path={str(corpora / corpus)!r}", *(s.format(minilm=str(fetch())) for s in settings)]
     results = {0: [], buckets: []}
     for seed in range(1, seeds + 1):
-        for count in results:  # the pair back to back: their speed ratio is measured on the same machine state
+        for count, runs in results.items():  # the pair back to back: their speed ratio meets the same machine
             folder = scratch / f"{name.replace(' ', '_').replace(',', '')}-seed{seed}-buckets{count}"
-            results[count].append(run_once(recipe, [*settings, f"train.seed={seed}", f"train.length_buckets={count}"],
-                                           folder))  # fmt: skip
-            print(f"  {name}, seed {seed}, length_buckets={count}: {results[count][-1]}", file=sys.stderr, flush=True)
+            runs.append(run_once(recipe, [*settings, f"train.seed={seed}", f"train.length_buckets={count}"], folder))
+            print(f"  {name}, seed {seed}, length_buckets={count}: {runs[-1]}", file=sys.stderr, flush=True)
     return results
 
 

@@ -81,8 +81,9 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, log)
     train = tokenized["train"]
     own_recipe = recipe  # the training-step figures take the recipe's own length buckets
-    if not recipe.train.length_buckets:  # what bucketing would give this recipe, were it switched on
-        recipe = replace(recipe, train=replace(recipe.train, length_buckets=BENCH_BUCKETS))
+    # the buckets the run would use ('auto' resolved), or what bucketing would give were it switched on
+    count = preparation.bucket_count(recipe, train, recipe.train.batch_size, log) or BENCH_BUCKETS
+    recipe = replace(recipe, train=replace(recipe.train, length_buckets=count))
     started = preparation.start_runtime(recipe, planned, train, tokenizer, threads, log)
     buckets, batch_size = started.buckets, started.batch_size
     description = runtime.describe(started.planned, tf.keras.mixed_precision.global_policy().name, threads)

@@ -78,7 +78,9 @@ def prepared_run(recipe, task, tokenizer, train, started, log):
     run = TrainingRun(task, recipe, output_dir=None, log=log, planned=started.planned)
     run.strategy, run.batch_size, run.tokenizer = started.strategy, started.batch_size, tokenizer
     run.tokenized = {"train": train}
-    run.buckets = preparation.length_buckets(recipe, train, tokenizer, quiet, static=fit.static_shapes(run))
+    run.buckets = preparation.length_buckets(
+        recipe, train, tokenizer, quiet, static=fit.static_shapes(run), batch_size=run.batch_size
+    )
     tf.keras.utils.set_random_seed(recipe.train.seed)  # the same initial weights as the pipelines' models
     with run.strategy.scope():
         run.model = preparation.build(recipe, task, tokenizer, log=quiet, new_tokenizer=True)

@@ -60,7 +60,9 @@ def start_runtime(recipe, planned, train_split, tokenizer, threads, log):
     if streamed:
         return StartedRuntime(strategy, planned, batch_size, None)
     check_batch_fits(train_split, batch_size, recipe.train)
-    buckets = length_buckets(recipe, train_split, tokenizer, log, static=planned.strategy == "tpu", batch_size=batch_size)
+    buckets = length_buckets(
+        recipe, train_split, tokenizer, log, static=planned.strategy == "tpu", batch_size=batch_size
+    )
     return StartedRuntime(strategy, planned, batch_size, buckets)
 
 
@@ -87,7 +89,9 @@ def checked_task(recipe, log):
             if streamed
             else "train.max_steps is for data.streaming=True; without it, set train.epochs"
         )
-    if streamed and (recipe.train.length_buckets not in (0, "auto") or recipe.runtime.strategy in ("tpu", "multiworker")):
+    if streamed and (
+        recipe.train.length_buckets not in (0, "auto") or recipe.runtime.strategy in ("tpu", "multiworker")
+    ):
         raise TfhfError(
             "data.streaming runs on one machine, without length buckets (its blocks are all data.block_size "
             "long): set train.length_buckets=0 and runtime.strategy to auto, default or mirrored"
