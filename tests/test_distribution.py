@@ -49,7 +49,8 @@ def epoch_losses(out):
 def test_mirrored_on_two_logical_cpus_with_or_without_accumulation_trains_like_one_device_with_the_same_global_batch(
     tmp_path, recipe
 ):
-    common = [f"model.config={NO_DROPOUT}", "eval.before_training=False"]
+    # With length buckets (source and target lengths paired): each replica takes its share of a bucketed batch.
+    common = [f"model.config={NO_DROPOUT}", "eval.before_training=False", "train.length_buckets=4"]
     # The three processes run side by side: most of each is start-up, one core's work.
     single = tfhf_process(
         recipe, tmp_path / "single", *common, "runtime.strategy=default", "train.batch_size=16", wait=False
@@ -69,6 +70,7 @@ def test_mirrored_on_two_logical_cpus_with_or_without_accumulation_trains_like_o
         outputs[name] = process.communicate(timeout=600)[0]
         assert process.returncode == 0, outputs[name]
     assert "mirrored strategy, 2 replica(s)" in outputs["mirrored"]
+    assert "length buckets: input lengths" in outputs["mirrored"]
     single_losses, mirrored_losses = epoch_losses(tmp_path / "single"), epoch_losses(tmp_path / "mirrored")
     assert len(single_losses) == 2
     assert mirrored_losses == pytest.approx(single_losses, rel=LOSS_TOLERANCE)

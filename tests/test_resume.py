@@ -61,6 +61,8 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_
     whole = tmp_path / "whole"
     result = run(recipe, whole, *settings)
     assert result.exit_code == 0, result.output
+    buckets_chosen = re.search(r"train.length_buckets='auto': .*", result.output)  # the default, from the data
+    assert buckets_chosen
 
     killed = tmp_path / "killed"
     process = start_run(recipe, killed, *settings)
@@ -74,6 +76,7 @@ def test_a_run_killed_mid_epoch_resumes_to_the_same_weights_as_an_uninterrupted_
     result = run(recipe, killed, *settings)
     assert result.exit_code == 0, result.output
     assert re.search(rf"Resuming from .*ckpt-0*{step}\b", result.output)
+    assert buckets_chosen.group(0) in result.output  # the same batches' order: the same buckets
     assert f"step {step} of {2 * STEPS_PER_EPOCH}" in result.output
     assert "not repeated on resume" in result.output and "Preflight checks" not in result.output
     assert not (killed / "checkpoints").exists()  # the finished run replaced them
