@@ -1,6 +1,7 @@
 """Keras's train step traced once without AutoGraph, and with it when the step branches on a tensor."""
 
 import numpy as np
+import pytest
 import tensorflow as tf
 import tf_keras
 from tensorflow.python.autograph.core import ag_ctx
@@ -32,10 +33,10 @@ def batches():
     return tf.data.Dataset.from_tensor_slices((x, y)).batch(3).map(lambda a, b: (tf.ensure_shape(a, [None, None]), b))
 
 
-def trained(branchy, hooked, optimizer):
+def trained(branchy, hooked, optimizer, steps_per_execution=1):
     model = Recording(branchy)
     model(np.zeros((1, 4), np.float32))
-    model.compile(optimizer=optimizer, loss="mse")
+    model.compile(optimizer=optimizer, loss="mse", steps_per_execution=steps_per_execution)
     if hooked:
         create_optimizer_variables(model.optimizer, model.trainable_variables)
         trace_train_step_without_autograph(model)
@@ -51,10 +52,15 @@ def test_the_step_is_traced_once_and_without_autograph():
     np.testing.assert_allclose(model.get_weights()[0], plain.get_weights()[0], rtol=1e-6)
 
 
-def test_a_step_that_branches_on_a_tensor_falls_back_to_autograph_with_the_same_result():
-    model = trained(branchy=True, hooked=True, optimizer=tf_keras.optimizers.Adam(0.1))
+@pytest.mark.parametrize("steps_per_execution", [1, 2])  # 2: Keras loops over the steps in the graph
+def test_a_step_that_branches_on_a_tensor_falls_back_to_autograph_with_the_same_result(steps_per_execution):
+    model = trained(
+        branchy=True, hooked=True, optimizer=tf_keras.optimizers.Adam(0.1), steps_per_execution=steps_per_execution
+    )
     assert ag_ctx.Status.ENABLED in model.statuses or ag_ctx.Status.UNSPECIFIED in model.statuses
-    plain = trained(branchy=True, hooked=False, optimizer=tf_keras.optimizers.Adam(0.1))
+    plain = trained(
+        branchy=True, hooked=False, optimizer=tf_keras.optimizers.Adam(0.1), steps_per_execution=steps_per_execution
+    )
     np.testing.assert_allclose(model.get_weights()[0], plain.get_weights()[0], rtol=1e-6)
 
 

@@ -33,7 +33,9 @@ def trace_train_step_without_autograph(model):
         def train_function(iterator):
             try:
                 return plain_function(iterator)
-            except tf.errors.OperatorNotAllowedInGraphError:
+            # With train.steps_per_execution above 1, Keras loops over the steps inside the graph, and the same
+            # error reaches here as AutoGraph's ValueError about the loop. Any other ValueError recurs below.
+            except (tf.errors.OperatorNotAllowedInGraphError, ValueError):
                 model.train_step = step  # this step branches on a tensor: let AutoGraph convert it
                 model.train_function = keras_make_train_function(force=True)
                 return model.train_function(iterator)
