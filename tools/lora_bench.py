@@ -1,13 +1,15 @@
 """A full fine-tune against LoRA on the real all-MiniLM-L6-v2, on real text: score, speed and memory side by side.
 
-    python tools/lora_bench.py CORPUS.jsonl [--rank 8] [--set KEY=VALUE ...]
+    python tools/lora_bench.py CORPUS.jsonl [--rank 8] [--set KEY=VALUE ...] [--lora NAME=KEY=VALUE ...]
 
 CORPUS is a classification corpus with `text` and `label` columns (tests/test_pretrained.py
 builds one from the docstrings of four standard-library packages; tools/real_data.py
 builds larger ones). Each configuration is one `tfhf run` of the text classification
 recipe in a process of its own, on the same examples and steps; the row reports that
 process's peak RSS (getrusage of the finished child), the training samples/s and the
-accuracy from its metrics.json, and the parameters it trained.
+accuracy from its metrics.json, and the parameters it trained. `--lora NAME=KEY=VALUE` adds a
+LoRA configuration called NAME with that setting (repeat it for more settings), e.g.
+`--lora all-linear="train.lora_targets=('query','key','value','output.dense','intermediate.dense')"`.
 """
 
 import argparse
@@ -42,12 +44,17 @@ def main():
     parser.add_argument("corpus", type=Path)
     parser.add_argument("--rank", type=int, default=8)
     parser.add_argument("--set", dest="extra", action="append", default=[], metavar="KEY=VALUE")
+    parser.add_argument("--lora", action="append", default=[], metavar="NAME=KEY=VALUE")
     args = parser.parse_args()
     base = [f"data.path={str(args.corpus.resolve())!r}", f"model.checkpoint={str(fetch())!r}", *SHARED, *args.extra]
     configurations = {
         "full fine-tune": [*base, "train.learning_rate=1e-4"],
         f"LoRA rank {args.rank}": [*base, f"train.lora_rank={args.rank}", "train.learning_rate=1e-3"],
     }
+    for variant in args.lora:
+        name, setting = variant.split("=", 1)
+        configurations.setdefault(f"LoRA rank {args.rank}, {name}", list(configurations[f"LoRA rank {args.rank}"]))
+        configurations[f"LoRA rank {args.rank}, {name}"].append(setting)
     print("| configuration | trained parameters | accuracy | training samples/s | peak RSS (MB) |")
     print("|---|---|---|---|---|")
     with tempfile.TemporaryDirectory() as scratch:
