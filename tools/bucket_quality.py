@@ -1,12 +1,13 @@
 """Quality and speed of training with and without length buckets, on real text, over several seeds.
 
-    python tools/bucket_quality.py CORPORA_DIR [--seeds 3] [--buckets 16] [--only CASE ...] [--keep DIR]
+    python tools/bucket_quality.py CORPORA_DIR [--seeds 3] [--counts 0,16] [--only CASE ...] [--keep DIR]
 
 CORPORA_DIR holds the real-data corpora (`python tools/real_data.py build CORPORA_DIR`). Each case
 below is a bundled recipe on one corpus, from scratch or from the real pretrained checkpoint
 (tools/real_checkpoints.py). For every seed, the case runs twice in a row, as separate `tfhf
 run` processes on the same examples and steps: with `train.length_buckets=0` (a plain
-shuffle, each batch padded to its longest row) and with `--buckets` buckets. Running the pair
+shuffle, each batch padded to its longest row) and with 16 buckets (`--counts` picks other
+counts; the speed ratio is to the first count given). Running the pair
 back to back makes its speed ratio fair on a noisy machine; the seeds give the quality's
 spread. The table reports each headline metric's mean and range over the seeds, the training
 samples/s (median) and the median of the per-seed speed ratios.
@@ -53,11 +54,11 @@ def run_once(recipe, settings, folder):
     return headline, value, metrics["train"]["samples_per_second"], buckets
 
 
-def measure_case(name, corpora, seeds, buckets, scratch):
+def measure_case(name, corpora, seeds, counts, scratch):
     """{length_buckets: [(headline, value, samples/s, bucket lengths), one per seed]} for one case."""
     recipe, corpus, settings = CASES[name]
     settings = [f"data.path={str(corpora / corpus)!r}", *(s.format(minilm=str(fetch())) for s in settings)]
-    results = {0: [], buckets: []}
+    results = {count: [] for count in counts}
     for seed in range(1, seeds + 1):
         for count, runs in results.items():  # the pair back to back: their speed ratio meets the same machine
             folder = scratch / f"{name.replace(' ', '_').replace(',', '')}-seed{seed}-buckets{count}"
@@ -67,8 +68,8 @@ def measure_case(name, corpora, seeds, buckets, scratch):
 
 
 def table_rows(name, results):
-    """One markdown row per setting of the case: metric mean (min-max), samples/s, speed ratio to no buckets."""
-    plain = results[0]
+    """One markdown row per setting of the case: metric mean (min-max), samples/s, speed ratio to the first."""
+    plain = next(iter(results.values()))
     rows = []
     for count, runs in results.items():
         headline = runs[0][0]
@@ -85,10 +86,11 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("corpora", type=Path)
     parser.add_argument("--seeds", type=int, default=3)
-    parser.add_argument("--buckets", type=int, default=16)
+    parser.add_argument("--counts", default="0,16", help="train.length_buckets values, comma-separated")
     parser.add_argument("--only", action="append", choices=list(CASES), help="run only these cases")
     parser.add_argument("--keep", type=Path, help="keep the runs and their logs in this folder")
     args = parser.parse_args()
+    counts = [int(count) for count in args.counts.split(",")]
     print(f"checkpoint: {MINILM.repo_id}; {args.seeds} seeds; each pair back to back")
     print("| case | train.length_buckets | score, mean (min-max) over seeds | samples/s | speed, per seed | buckets |")
     print("|---|---|---|---|---|---|")
@@ -96,7 +98,7 @@ def main():
         scratch = args.keep or Path(temporary)
         scratch.mkdir(parents=True, exist_ok=True)
         for name in args.only or CASES:
-            for row in table_rows(name, measure_case(name, args.corpora, args.seeds, args.buckets, scratch)):
+            for row in table_rows(name, measure_case(name, args.corpora, args.seeds, counts, scratch)):
                 print(row, flush=True)
 
 
