@@ -159,9 +159,10 @@ class Train:
         "Group training examples of similar length into batches padded to one of this many bucket lengths "
         "(quantiles of the data's lengths): less compute spent on padding, at the price of less varied batches. "
         "0: a plain shuffle, each batch padded to its longest row, as the course does. 'auto': buckets for text "
-        "classification, where accuracy held with them on real text over 3 seeds (docs/performance.md), as few "
-        "as bring padding under 10% with 8 batches or more per bucket, none when a shuffle pads little; no "
-        "buckets for the other tasks (translation lost BLEU with them; language models' blocks are one length).",
+        "classification (on a real-text fine-tune, faster for an accuracy cost smaller than the seeds' spread: "
+        "docs/performance.md, 'Length buckets on real text'), as few as bring padding under 10% with 8 "
+        "batches or more per bucket, none when a shuffle pads little; no buckets for the other tasks "
+        "(translation lost nearly all its BLEU with them; language models' blocks are all one length).",
         choices=("auto",),
         within=Range(0, 256),
     )
