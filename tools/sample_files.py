@@ -26,7 +26,7 @@ def write_splits(folder, splits, what, compress=False):
     for name, rows in splits.items():
         path = folder / f"{name}.jsonl{'.gz' if compress else ''}"
         # mtime=0: the same rows give the same bytes, so regenerating leaves git with nothing to commit
-        opened = gzip.GzipFile(path, "wb", mtime=0) if compress else open(path, "wb")
+        opened = gzip.GzipFile(path, "wb", mtime=0) if compress else open(path, "wb")  # noqa: SIM115 (closed by the with below)
         with opened as f:
             f.writelines((json.dumps(row, ensure_ascii=False) + "\n").encode("utf-8") for row in rows)
     counts = " and ".join(f"{len(rows)} {name}" for name, rows in splits.items())
