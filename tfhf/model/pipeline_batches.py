@@ -68,7 +68,8 @@ def batched_logits(model, tokenizer, rows, batch_size):
 
 
 def pad_value(key, tokenizer):
-    return tokenizer.pad_token_id or 0 if key == "input_ids" else 0
+    """What pads `key`: the pad token for token ids; 0 for the attention mask and token types."""
+    return (tokenizer.pad_token_id or 0) if key == "input_ids" else 0
 
 
 def padded(tensors, width, value):
