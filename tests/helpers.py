@@ -322,20 +322,27 @@ def pytorch_environment(name):
 
 
 def python_environment(folder, requirements, base=None):
-    """The python of a venv in `folder` holding `requirements` (and `base`'s packages), built once and kept."""
+    """The python of a venv in `folder` holding `requirements` (and `base`'s packages), built once and kept.
+
+    Test files in other pytest-xdist workers ask for the same venv at the same time: one builds it while the
+    others wait on a lock beside it (otherwise one worker deletes the folder another is installing into).
+    """
+    import fcntl
     import shutil
 
     python = folder / "bin" / "python"
     built_with = folder / "tfhf-requirements.txt"
     wanted = "\n".join([*requirements, str(base or "")])
-    if not python.exists() or not built_with.exists() or built_with.read_text() != wanted:
-        shutil.rmtree(folder, ignore_errors=True)
-        subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
-        if base:
-            (site_packages(python) / "tfhf-pytorch-base.pth").write_text(str(site_packages(base)) + "\n")
-        install = [python, "-m", "pip", "install", "-q", *requirements]
-        subprocess.run(install, check=True, timeout=1800)
-        built_with.write_text(wanted)
+    with open(folder.parent / f"{folder.name}.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not python.exists() or not built_with.exists() or built_with.read_text() != wanted:
+            shutil.rmtree(folder, ignore_errors=True)
+            subprocess.run([sys.executable, "-m", "venv", str(folder)], check=True)
+            if base:
+                (site_packages(python) / "tfhf-pytorch-base.pth").write_text(str(site_packages(base)) + "\n")
+            install = [python, "-m", "pip", "install", "-q", *requirements]
+            subprocess.run(install, check=True, timeout=1800)
+            built_with.write_text(wanted)
     return python
 
 
