@@ -13,11 +13,7 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
   real/padded tokens (padding efficiency). Throughput only: how bucketing changes what a
   run learns is measured by running the recipe both ways.
 - the input pipeline alone: batches/s from tokenized examples to padded tensors.
-- the training step (tfhf.commands.bench_step): ms per step of the train step `tfhf run`
-  installs, alone (compiled, called in a tight loop on batches already in memory) and in
-  the run's own loop (Keras `fit` over tf.data with tfhf's callbacks), on the recipe as
-  it stands (its own length buckets), and the gap between the two: the loop's work
-  around the step.
+- the run's training step alone and in the run's loop, and the gap (tfhf.commands.bench_step).
 - model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens)
   over the peak of a large float matmul measured in the same process.
 - the metric loop (generating tasks): examples/s of the XLA-compiled `generate` over two
@@ -28,7 +24,6 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
 
 import functools
 import math
-import os
 import platform
 import time
 from dataclasses import replace
@@ -36,13 +31,14 @@ from dataclasses import replace
 import numpy as np
 import tensorflow as tf
 
+from tfhf.commands.bench_matmul import matmul_peak, matmul_rate  # noqa: F401 (matmul_rate: tools use it from here)
 from tfhf.commands.bench_metric_loop import (
     describe_batch_size,
     describe_metric_loop,
     measure_at_batch_sizes,
     measure_metric_loop,
 )
-from tfhf.commands.bench_step import describe_training_step, measure_training_step
+from tfhf.commands.bench_step import describe_training_step, report_training_step
 from tfhf.data.length_buckets import LABEL_PAD, padded_token_counts
 from tfhf.data.streaming import is_streaming
 from tfhf.errors import TfhfError
@@ -81,8 +77,9 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     recipe, tokenizer, tokenized, _ = preparation.tokenize(recipe, task, raw, log)
     train = tokenized["train"]
     own_recipe = recipe  # the training-step figures take the recipe's own length buckets
-    # the buckets the run would use ('auto' resolved), or what bucketing would give were it switched on
-    count = preparation.bucket_count(recipe, train, recipe.train.batch_size, log) or BENCH_BUCKETS
+    # the buckets the run would use ('auto' resolved at its global batch), or what bucketing would give, were it on
+    batch = planned.global_batch(recipe.train) if planned.replicas else recipe.train.batch_size
+    count = preparation.bucket_count(recipe, train, batch, log) or BENCH_BUCKETS
     recipe = replace(recipe, train=replace(recipe.train, length_buckets=count))
     started = preparation.start_runtime(recipe, planned, train, tokenizer, threads, log)
     buckets, batch_size = started.buckets, started.batch_size
@@ -104,10 +101,8 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     if buckets:
         results["tfhf"]["length_buckets"] = {"inputs": buckets.input_buckets, "targets": buckets.target_buckets}
     results = summary(results, task, batch_size, description, peak, warmup, steps, rounds)
-    banner(log, "Training step: alone, and in fit as tfhf run runs it")
-    results["training_step"] = measure_training_step(own_recipe, task, tokenizer, train, started, steps, warmup, rounds,
-                                                     log)  # fmt: skip
-    log("\n".join(describe_training_step(results["training_step"])))
+    results["training_step"] = report_training_step(own_recipe, task, tokenizer, train, started, steps, warmup,
+                                                    rounds, log)  # fmt: skip
     if task.scores_by_generating:
         results.update(time_metric_loops(task, models["tfhf"], tokenizer, recipe, tokenized["validation"],
                                          eager_batches, eval_batch_sizes, log))  # fmt: skip
@@ -215,35 +210,6 @@ def summary(results, task, batch_size, description, peak, warmup, steps, rounds)
         "input_pipeline_headroom": round(ours["pipeline_batches_per_second"] / ours["steps_per_second"], 1),
         "model_flop_utilisation": {mode: round(results[mode]["model_flops_per_second"] / peak, 4) for mode in MODES},
     }
-
-
-def matmul_peak(dtype, size=2048, trials=8):
-    """The best FLOP/s of `size` x `size` matmuls in `dtype`: the ceiling for utilisation.
-
-    Measured both as one matmul (threads inside the op) and as one independent matmul
-    per core (threads across ops), since the runtime may favour either (tfhf.runtime.start).
-    """
-    cores = os.cpu_count() or 1
-    return max(matmul_rate(size, size, size, dtype, side_by_side=count, trials=trials) for count in sorted({1, cores}))
-
-
-def matmul_rate(rows, inner, columns, dtype=tf.float32, side_by_side=1, trials=8):
-    """The best FLOP/s of (rows x inner) by (inner x columns) matmuls in `dtype`, `side_by_side` independent ones
-    per call, over `trials` calls."""
-    a = tf.random.normal((rows, inner), dtype=dtype)
-    b = tf.random.normal((inner, columns), dtype=dtype)
-
-    @tf.function
-    def multiply():
-        return tf.add_n([tf.reduce_sum(tf.matmul(a + i, b)) for i in range(side_by_side)])
-
-    multiply().numpy()
-    best = 0.0
-    for _ in range(trials):
-        started = time.perf_counter()
-        multiply().numpy()
-        best = max(best, side_by_side * 2 * rows * inner * columns / (time.perf_counter() - started))
-    return best
 
 
 class StepTimes(tf.keras.callbacks.Callback):

@@ -30,6 +30,7 @@ from pathlib import Path
 
 import tensorflow as tf
 
+from tfhf.log_format import banner
 from tfhf.run import fit
 from tfhf.run.state import TrainingRun
 from tfhf.train import preparation
@@ -42,6 +43,14 @@ GAP = (
     "it over, Keras's loop and its logs, and tfhf's callbacks (step and loss bookkeeping, TensorBoard's scalars, "
     "the progress line)"
 )
+
+
+def report_training_step(recipe, task, tokenizer, train, started, steps, warmup, rounds, log):
+    """measure_training_step under its banner, its figures logged; returns them."""
+    banner(log, "Training step: alone, and in fit as tfhf run runs it")
+    figures = measure_training_step(recipe, task, tokenizer, train, started, steps, warmup, rounds, log)
+    log("\n".join(describe_training_step(figures)))
+    return figures
 
 
 def measure_training_step(recipe, task, tokenizer, train, started, steps, warmup, rounds, log):
