@@ -44,6 +44,8 @@ def test_a_finished_run_has_a_card_the_hub_can_read(tmp_path, tiny_recipe_file):
     assert {"epoch_loss", "batch_loss", "epoch_learning_rate"} <= tags.keys()  # Keras's, per logged step too
     steps = metrics["train"]["steps"]
     assert tags["validation/bleu"] == [0, steps // 2, steps, steps]  # before, two epochs, after
+    # the loss curve at the run's steps: it goes on over the second epoch (fit restarts Keras's count)
+    assert tags["batch_loss"] == sorted(set(tags["batch_loss"])) and steps // 2 < tags["batch_loss"][-1] <= steps
     # the curve's data: every step's own loss, whose epoch means are the epochs' losses
     step_loss = metrics["train"]["step_loss"]
     assert [step for step, _ in step_loss] == list(range(1, steps + 1))

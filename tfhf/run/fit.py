@@ -73,7 +73,11 @@ def callbacks(run, requests, pusher):
         requests,
         run.evaluations,
     )
-    board = TrainingScalars(str(tensorboard_folder(run)), update_freq=logged_steps(run.steps.steps_per_epoch))
+    board = TrainingScalars(
+        str(tensorboard_folder(run)),
+        update_freq=logged_steps(run.steps.steps_per_epoch),
+        steps_before=lambda: run.progress.global_step,
+    )
     chosen = [*run.step_callbacks, monitor, FirstStepClock(run.phases), board]
     if not sys.stdout.isatty():  # Keras prints a line per epoch only: a log file gets one at least every 30 s
         chosen.append(LogProgress(run.progress, run.steps.total, run.steps.steps_per_epoch, run.log))
