@@ -7,8 +7,8 @@ import numpy as np
 import pytest
 
 from tests.helpers import TINY_GPT2, invoke, tiny_translation_setup, write_task_recipe
-from tfhf.commands.bench import matmul_peak, training_flops_per_token
-from tfhf.commands.bench_step import StepClock, gap_percent, measure_training_step
+from tfhf.commands.bench import build_pipelines, matmul_peak, training_flops_per_token
+from tfhf.commands.bench_step import StepClock, describe_step, gap_percent, measure_training_step
 from tfhf.recipe.loading import apply_overrides, load_recipe
 from tfhf.runtime import distribution
 from tfhf.runtime import start as runtime
@@ -89,6 +89,11 @@ def test_the_training_step_timed_is_the_one_the_run_installs(tmp_path):
     assert len(step["rounds"]) == 2
     for each in step["rounds"]:
         assert each["gap_percent"] == gap_percent(each["alone_ms_per_step"], each["in_fit_ms_per_step"])
+    # the pipeline comparison's "tfhf" side trains with that step too; the course's baseline with transformers'
+    models, *_, step_callbacks = build_pipelines(recipe, task, tokenizer, tokenized["train"], started, 2, lines.append)
+    assert describe_step(models["tfhf"]) == step["train_step"] and step_callbacks["tfhf"]
+    assert describe_step(models["baseline"]) == "the model's own train_step (transformers)"
+    assert not step_callbacks["baseline"]
 
 
 def test_the_step_clock_counts_an_execution_of_several_steps_as_that_many_after_the_warmup():

@@ -6,9 +6,10 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
 
 - training, twice from the same initial weights: the course's pipeline ("baseline":
   `prepare_tf_dataset` with the task's collator, shuffled, each batch padded to its
-  longest row, compiled with Keras's defaults) and tfhf's length-bucketed batches
-  (train.length_buckets, or 16 buckets when the recipe leaves bucketing off) with the
-  recipe's train.steps_per_execution. Timed after `warmup` steps, in rounds of one epoch
+  longest row, compiled with Keras's defaults, transformers' train_step) and tfhf's
+  length-bucketed batches (train.length_buckets, or 16 buckets when the recipe leaves
+  bucketing off) with the recipe's train.steps_per_execution and the step `tfhf run`
+  installs. Timed after `warmup` steps, in rounds of one epoch
   (by default) that alternate between the two: samples/s, target tokens/s, steps/s, and
   real/padded tokens (padding efficiency). Throughput only: how bucketing changes what a
   run learns is measured by running the recipe both ways.
@@ -92,9 +93,10 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
     peak = matmul_peak(compute_dtype)
     log(f"{peak / 1e9:.1f} GFLOP/s ({compute_dtype} matmul, 2048 x 2048)")
 
-    models, streams, counts, results = build_pipelines(recipe, task, tokenizer, train, started, total, log)
-    timed = time_training(models, streams, counts, results, recipe.train.seed, steps, warmup, rounds, batch_size,
-                          peak, log)  # fmt: skip
+    models, streams, counts, results, step_callbacks = build_pipelines(recipe, task, tokenizer, train, started,
+                                                                       total, log)  # fmt: skip
+    timed = time_training(models, streams, step_callbacks, counts, results, recipe.train.seed, steps, warmup, rounds,
+                          batch_size, peak, log)  # fmt: skip
     for mode in MODES:
         median = sorted(timed[mode], key=lambda rate: rate["target_tokens_per_second"])[rounds // 2]
         results[mode].update(median, rounds=timed[mode])
@@ -110,20 +112,21 @@ def run_benchmark(recipe, steps=None, warmup=10, rounds=3, eager_batches=3, eval
 
 
 def build_pipelines(recipe, task, tokenizer, train, started, total, log):
-    """Both pipelines' models (the same initial weights), batch streams, batch counts and input figures."""
+    """Both pipelines' models (the same initial weights), batch streams, batch counts, input figures and the
+    callbacks of their training steps."""
     strategy, buckets, batch_size = started.strategy, started.buckets, started.batch_size
     banner(log, "Input pipelines")
-    models, streams, counts, results = {}, {}, {}, {}
+    models, streams, counts, results, step_callbacks = {}, {}, {}, {}, {}
     for mode in MODES:
         tf.keras.utils.set_random_seed(recipe.train.seed)  # the same initial weights for both
         with strategy.scope():
             models[mode] = preparation.build(recipe, task, tokenizer, log=lambda _: None, new_tokenizer=True)
-            preparation.compile_for_training(
-                recipe,
-                models[mode],
-                step_plan(recipe.train, train, batch_size).total,
-                steps_per_execution=1 if mode == "baseline" else None,  # the course compiles with Keras's default
-            )
+            total_steps = step_plan(recipe.train, train, batch_size).total
+            if mode == "baseline":  # the course: Keras's defaults and transformers' own step
+                preparation.compile_for_training(recipe, models[mode], total_steps, steps_per_execution=1)
+                step_callbacks[mode] = []
+            else:  # the step `tfhf run` installs (chunked LM loss, accumulation, label smoothing)
+                _, step_callbacks[mode] = preparation.compile_with_run_step(recipe, task, models[mode], total_steps)
         collate = task.collator(tokenizer, models[mode], recipe.data)
         streams[mode] = batch_stream(mode, models[mode], train, collate, batch_size, recipe.train.seed, buckets, total)
         counts[mode], batches_per_second = count_batches(
@@ -136,19 +139,20 @@ def build_pipelines(recipe, task, tokenizer, train, started, total, log):
             "flops_per_real_token": training_flops_per_token(models[mode]),
         }
         log(f"{mode}: {batches_per_second:.1f} batches/s, padding efficiency {results[mode]['padding_efficiency']}")
-    return models, streams, counts, results
+    return models, streams, counts, results, step_callbacks
 
 
-def time_training(models, streams, counts, results, seed, steps, warmup, rounds, batch_size, peak, log):
+def time_training(models, streams, step_callbacks, counts, results, seed, steps, warmup, rounds, batch_size, peak,
+                  log):  # fmt: skip
     """{mode: [rates of each round]}: the rounds alternate between the pipelines, so a slow moment hits both."""
     banner(log, f"Training: {rounds} rounds of {steps} steps per pipeline, after {warmup} warm-up steps")
-    for mode in MODES:
-        models[mode].fit(streams[mode]().take(warmup), epochs=1, verbose=0)  # traces the training step
+    for mode in MODES:  # traces the training step
+        models[mode].fit(streams[mode]().take(warmup), epochs=1, callbacks=step_callbacks[mode], verbose=0)
     timed = {mode: [] for mode in MODES}
     for round_number in range(rounds):
         first = round_number * steps
         for mode in MODES:
-            step_count, seconds = time_steps(models[mode], streams[mode], seed, first, steps)
+            step_count, seconds = time_steps(models[mode], streams[mode], step_callbacks[mode], seed, first, steps)
             # The first step of a fit call is not timed (it starts the input pipeline): count from the second.
             timed_counts = counts[mode][first + steps - step_count : first + steps]
             timed[mode].append(rates(timed_counts, seconds, batch_size, results[mode]["flops_per_real_token"]))
@@ -271,11 +275,11 @@ def count_batches(make_stream, total, seed, text_to_text):
     return counts, batches_per_second
 
 
-def time_steps(model, make_stream, seed, first, steps):
+def time_steps(model, make_stream, step_callbacks, seed, first, steps):
     """(steps timed, seconds) of `fit` on batches first..first+steps of the stream, from its first step's end."""
     timer = StepTimes()
     tf.random.set_seed(seed)
-    model.fit(make_stream().skip(first).take(steps), epochs=1, callbacks=[timer], verbose=0)
+    model.fit(make_stream().skip(first).take(steps), epochs=1, callbacks=[*step_callbacks, timer], verbose=0)
     (first_done, started), (last_done, ended) = timer.marks[0], timer.marks[-1]
     return last_done - first_done, ended - started
 
