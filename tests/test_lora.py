@@ -106,6 +106,31 @@ def test_a_from_scratch_model_trains_its_task_head_and_a_loaded_head_stays_froze
     assert lora.heads == {} and all("/lora/" in weight.name for weight in model.trainable_weights)
 
 
+def test_modules_to_save_train_in_full_beside_the_adapters_and_go_into_the_adapter_for_peft(tmp_path):
+    from tfhf.model.peft_adapter import write_adapter
+
+    # A classification checkpoint has its pooler and head: by default only the adapters train
+    base = save_checkpoint(tmp_path / "cls", "text-classification", TINY_BERT, {"num_labels": 3}, pytorch=True)
+    model, lora = loaded_with_lora(base, lora_modules_to_save=("pooler",))
+    # peft's rule: a module whose path ends with the name, with every layer inside it (BertPooler's dense)
+    assert sorted(lora.heads) == ["bert.pooler.dense"]
+    in_full = {scoped(weight) for weight in model.trainable_weights if "/lora/" not in weight.name}
+    assert in_full == {"bert/pooler/dense/kernel:0", "bert/pooler/dense/bias:0"}
+    assert "and in full bert.pooler.dense" in lora.describe()
+
+    before = {weight.name: weight.numpy() for weight in model.weights}
+    train_a_few_steps(model)
+    changed = {weight.name for weight in model.weights if not np.array_equal(before[weight.name], weight.numpy())}
+    assert changed == {weight.name for weight in model.trainable_weights}
+
+    folder = write_adapter(model, tmp_path, str(base))
+    config = json.loads((folder / "adapter_config.json").read_text())
+    assert config["modules_to_save"] == ["bert.pooler.dense", "classifier"]  # classifier: peft's own for SEQ_CLS
+    tensors = load_file(folder / "adapter_model.safetensors")
+    np.testing.assert_array_equal(tensors["base_model.model.bert.pooler.dense.weight"],
+                                  model.bert.pooler.dense.kernel.numpy().T)  # fmt: skip
+
+
 TINY_T5 = {"model_type": "t5", "d_model": 16, "d_ff": 32, "num_layers": 1, "num_heads": 2, "d_kv": 8}
 
 
@@ -161,6 +186,8 @@ def test_lora_settings_that_cannot_apply_are_refused_in_one_line_naming_the_sett
     base = classification_base(tmp_path / "base")
     with pytest.raises(TfhfError, match=r"^train\.lora_targets: 'q_lni' names no linear layer .*did you mean q_lin"):
         loaded_with_lora(base, lora_targets=("q_lni",))
+    with pytest.raises(TfhfError, match=r"^train\.lora_modules_to_save: 'poolr' names no module of TFDistilBert"):
+        loaded_with_lora(base, lora_modules_to_save=("poolr",))
     roberta = {"model_type": "roberta", "hidden_size": 16, "intermediate_size": 32, "num_hidden_layers": 1,
                "num_attention_heads": 2, "vocab_size": 300}  # fmt: skip
     model = build_model(TASKS["text-classification"].model_class, roberta, num_labels=2)
@@ -171,6 +198,7 @@ def test_lora_settings_that_cannot_apply_are_refused_in_one_line_naming_the_sett
     recipe = write_task_recipe(tmp_path, "text-classification", "ClassificationData", EMOTION, epochs=1)
     for setting, message in [
         ("train.lora_targets=('q_lin',)", "train.lora_targets needs train.lora_rank above 0"),
+        ("train.lora_modules_to_save=('pooler',)", "train.lora_modules_to_save needs train.lora_rank above 0"),
         ("train.lora_dropout=1.0", "train.lora_dropout must be from 0 up to (not including) 1"),
         ("train.lora_rank=-1", "train.lora_rank must be at least 0"),
     ]:
@@ -184,7 +212,8 @@ def test_lora_settings_that_cannot_apply_are_refused_in_one_line_naming_the_sett
     assert not (tmp_path / "refused").exists()  # refused before anything was written
 
     keys = invoke("keys", recipe)
-    assert all(f"train.lora_{name}" in keys.output for name in ("rank", "alpha", "dropout", "targets"))
+    assert all(f"train.lora_{name}" in keys.output for name in ("rank", "alpha", "dropout", "targets",
+                                                                 "modules_to_save"))  # fmt: skip
 
 
 def test_saved_model_files_hold_the_merged_weights_and_saving_leaves_the_trained_model_as_it_was(tmp_path):
@@ -232,8 +261,8 @@ def test_a_lora_run_trains_adapters_and_head_only_and_its_folder_works_with_pred
     result = run(recipe, out, f"model.checkpoint={str(base)!r}", *LORA)
     assert result.exit_code == 0, result.output[-3000:]
     share = re.search(
-        r"LoRA rank 4, alpha 8, dropout 0.05 on 2 layers \(q_lin, v_lin\) and the new head \(pre_classifier, "
-        r"classifier\): ([\d,]+) of ([\d,]+) parameters trained \(",
+        r"LoRA rank 4, alpha 8, dropout 0.05 on 2 layers \(q_lin, v_lin\), and in full pre_classifier, "
+        r"classifier: ([\d,]+) of ([\d,]+) parameters trained \(",
         result.output,
     )
     assert share, result.output

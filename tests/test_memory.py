@@ -1,4 +1,5 @@
-"""Memory: gradient checkpointing and the chunked causal-LM loss give the step's loss and gradients unchanged."""
+"""Memory: gradient checkpointing, the chunked causal-LM loss and the masked LM's loss on its masked positions
+give the step's loss and gradients unchanged."""
 
 import json
 import sysconfig
@@ -10,8 +11,10 @@ import tf_keras
 from transformers import (
     AutoConfig,
     TFAutoModelForCausalLM,
+    TFAutoModelForMaskedLM,
     TFAutoModelForSeq2SeqLM,
     TFAutoModelForSequenceClassification,
+    TFAutoModelForTokenClassification,
 )
 
 from tests.helpers import TINY_DISTILBERT, TINY_GPT2, TINY_MARIAN, run, write_task_recipe
@@ -48,8 +51,9 @@ MODEL_CLASSES = {
 }
 
 
-def tiny_model(architecture, dropout=True):
-    """A model of `architecture` with two blocks per stack, built, with its dropout generators made."""
+def tiny_model(architecture, dropout=True, model_class=None):
+    """A model of `architecture` (of `model_class`, or its MODEL_CLASSES one) with two blocks per stack, built,
+    with its dropout generators made."""
     tf.keras.utils.set_random_seed(0)
     tf_keras.backend.experimental.enable_tf_random_generator()  # as tfhf.runtime.start.configure does for runs
     settings = dict(architecture)
@@ -57,7 +61,7 @@ def tiny_model(architecture, dropout=True):
     settings.update(BLOCKS[model_type], vocab_size=VOCAB, **({} if dropout else NO_DROPOUT[model_type]))
     if model_type == "marian":
         settings.update(decoder_vocab_size=VOCAB, pad_token_id=0, decoder_start_token_id=0, eos_token_id=1)
-    model = MODEL_CLASSES[model_type].from_config(AutoConfig.for_model(model_type, **settings))
+    model = (model_class or MODEL_CLASSES[model_type]).from_config(AutoConfig.for_model(model_type, **settings))
     model.build_in_name_scope()
     return model, random_generators(model)
 
@@ -162,6 +166,55 @@ def test_the_chunked_lm_loss_replaces_the_step_of_gpt2_models_only_by_default():
     assert gpt2.train_step.chunked
     classifier, _ = tiny_model(TINY_DISTILBERT)
     assert train_step.install(classifier, Train(chunked_lm_loss=True), train_step.SEQUENCE) is None
+
+
+@pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
+@pytest.mark.parametrize("architecture", [TINY_BERT, TINY_DISTILBERT], ids=lambda a: a["model_type"])
+def test_a_masked_lms_loss_on_its_masked_positions_keeps_the_loss_and_gradients(architecture, label_smoothing):
+    model, generators = tiny_model(architecture, model_class=TFAutoModelForMaskedLM)
+    batch = a_batch(labels_per_token=True)
+    labels = batch["labels"].numpy()
+    labels[np.random.default_rng(3).random(labels.shape) < 0.8] = -100  # the collator scores about 15%
+    batch["labels"] = tf.constant(labels)
+    steps = {
+        masked_only: train_step.AccumulatingStep(model, 1, label_smoothing, train_step.TOKENS, masked_only)
+        for masked_only in (False, True)
+    }
+    full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
+    masked_only = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
+
+    assert masked_only[0] == pytest.approx(full[0], rel=1e-6)
+    for with_it, without in zip(masked_only[1], full[1]):
+        np.testing.assert_allclose(with_it, without, rtol=1e-5, atol=1e-6)
+    # a micro-batch with nothing masked scores 0 instead of failing in the head's reshape
+    nothing = {**batch, "labels": tf.fill(batch["labels"].shape, -100)}
+    assert loss_and_gradients(model, lambda: steps[True]._summed_loss(nothing), generators)[0] == 0.0
+
+
+def test_the_masked_positions_loss_replaces_the_step_of_bert_and_distilbert_masked_lms_by_default():
+    for architecture in (TINY_BERT, TINY_DISTILBERT):
+        model, _ = tiny_model(architecture, model_class=TFAutoModelForMaskedLM)
+        model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
+        assert train_step.install(model, Train(chunked_lm_loss=False), train_step.TOKENS) is None
+        assert train_step.install(model, Train(), train_step.TOKENS) is not None and model.train_step.chunked
+    # a token classifier's loss is per token too, but it has no LM head
+    tagger, _ = tiny_model(TINY_BERT, model_class=TFAutoModelForTokenClassification)
+    tagger.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
+    assert train_step.install(tagger, Train(), train_step.TOKENS) is None
+
+
+def test_a_masked_lms_loss_on_its_masked_positions_runs_under_mixed_precision():
+    tf_keras.mixed_precision.set_global_policy("mixed_float16")
+    try:
+        model, generators = tiny_model(TINY_BERT, dropout=False, model_class=TFAutoModelForMaskedLM)
+        batch = a_batch(labels_per_token=True)
+        steps = {masked_only: train_step.AccumulatingStep(model, 1, 0.0, train_step.TOKENS, masked_only)
+                 for masked_only in (False, True)}  # fmt: skip
+        full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
+        masked_only = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
+    finally:
+        tf_keras.mixed_precision.set_global_policy("float32")
+    assert masked_only[0] == pytest.approx(full[0], rel=1e-3)  # float16 logits both ways
 
 
 @pytest.mark.slow  # a whole run, about 20 s: CI runs it, `pytest -m "not slow"` skips it

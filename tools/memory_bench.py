@@ -119,8 +119,10 @@ def child(name, batch, steps):
 
 
 def loss_speed(batch, length, rounds, steps, architecture=GPT2):
-    """A GPT-2's training step three ways, alternating in one process: transformers' own step (what runs use
-    without tfhf's settings), tfhf's step with the full logits, and tfhf's step with the chunked loss.
+    """A language model's training step three ways, alternating in one process: transformers' own step (what
+    runs use without tfhf's settings), tfhf's step with the full logits, and tfhf's step without them
+    (train.chunked_lm_loss: a GPT-2's loss in chunks; a BERT or DistilBERT masked LM's on the 15% of positions
+    that are masked, as the collator masks them).
 
     Same model, same batch; alternating rounds spread a busy moment of the machine over all
     three. Returns {mode: [seconds per step, one per round]}.
@@ -129,24 +131,29 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
     import tensorflow as tf
 
     from tfhf.model.loading import build_model
-    from tfhf.recipe import Model, Recipe, Runtime, TextData, Train
+    from tfhf.recipe import MaskedLMData, Model, Recipe, Runtime, TextData, Train
     from tfhf.runtime.start import configure, random_generators
     from tfhf.tasks import TASKS
     from tfhf.train.preparation import compile_for_training
-    from tfhf.train.train_step import NEXT_TOKENS, AccumulatingStep
+    from tfhf.train.train_step import NEXT_TOKENS, TOKENS, AccumulatingStep
 
-    task = TASKS["text-generation"]
-    recipe = Recipe(task=task.name, model=Model(config=architecture), data=TextData(path="synthetic"), train=Train())
+    masked = architecture["model_type"] in ("bert", "distilbert")
+    task = TASKS["fill-mask" if masked else "text-generation"]
+    data_part = MaskedLMData(path="synthetic") if masked else TextData(path="synthetic")
+    recipe = Recipe(task=task.name, model=Model(config=architecture), data=data_part, train=Train())
     configure(Runtime(), recipe.train.seed)
     model = build_model(task.model_class, architecture)
     random_generators(model)
     compile_for_training(recipe, model, total_steps=1000)
-    ids = np.random.default_rng(0).integers(5, model.config.vocab_size, (batch, length)).astype(np.int32)
-    data = ({"input_ids": tf.constant(ids), "attention_mask": tf.ones_like(ids)}, tf.constant(ids))
+    rng = np.random.default_rng(0)
+    ids = rng.integers(5, model.config.vocab_size, (batch, length)).astype(np.int32)
+    labels = np.where(rng.random(ids.shape) < 0.15, ids, -100) if masked else ids
+    data = ({"input_ids": tf.constant(ids), "attention_mask": tf.ones_like(ids)}, tf.constant(labels))
+    kind = TOKENS if masked else NEXT_TOKENS
     modes = {
         "transformers": tf.function(model.train_step),
-        "full": tf.function(AccumulatingStep(model, 1, 0.0, NEXT_TOKENS, chunked=False)),
-        "chunked": tf.function(AccumulatingStep(model, 1, 0.0, NEXT_TOKENS, chunked=True)),
+        "full": tf.function(AccumulatingStep(model, 1, 0.0, kind, chunked=False)),
+        "chunked": tf.function(AccumulatingStep(model, 1, 0.0, kind, chunked=True)),
     }
     seconds = {name: [] for name in modes}
     for step in modes.values():  # tracing, untimed
@@ -252,10 +259,12 @@ def main():
     parser.add_argument("--json", type=Path, default=Path("runs/memory-bench.json"))
     parser.add_argument(
         "--loss-speed", type=int, metavar="BATCH",
-        help="instead: time a GPT-2's step (transformers', tfhf's, chunked) at BATCH x 128, alternating",
+        help="instead: time a language model's step (transformers', tfhf's, without the full logits) at BATCH x 128, "
+        "alternating",
     )  # fmt: skip
     parser.add_argument("--rounds", type=int, default=3, help="--loss-speed: alternating rounds of --steps steps")
-    parser.add_argument("--architecture", type=json.loads, default=GPT2, help="--loss-speed: the GPT-2 config, as JSON")
+    parser.add_argument("--architecture", type=json.loads, default=GPT2,
+                        help="--loss-speed: the model's config, as JSON (GPT-2, or a BERT or DistilBERT masked LM)")  # fmt: skip
     parser.add_argument("--child", help=argparse.SUPPRESS)
     parser.add_argument("--batch", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()

@@ -36,7 +36,7 @@ from tfhf.run.state import TrainingRun
 from tfhf.train import preparation
 from tfhf.train.loop import Progress, StepPlan, epoch_batches, step_plan
 from tfhf.train.signals import StopRequests
-from tfhf.train.train_step import AccumulatingStep
+from tfhf.train.train_step import NEXT_TOKENS, AccumulatingStep
 
 GAP = (
     "what fit adds around the step: tf.data making each batch (the collator and padding, in Python) and handing "
@@ -111,7 +111,7 @@ def describe_step(model):
         return "the model's own train_step (transformers)"
     settings = [f"{step.micro_batches} micro-batches per step"] if step.micro_batches > 1 else []
     if step.chunked:
-        settings.append("chunked LM loss")
+        settings.append("chunked LM loss" if step.loss_kind == NEXT_TOKENS else "LM head on masked positions only")
     if step.label_smoothing:
         settings.append(f"label smoothing {step.label_smoothing}")
     return f"tfhf.train.train_step.AccumulatingStep ({', '.join(settings)})"

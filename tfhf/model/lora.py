@@ -127,7 +127,7 @@ class Lora:
 
     def describe(self):
         """The log line: rank, targets, heads and the share of the parameters trained."""
-        heads = f" and the new head ({', '.join(self.heads)})" if self.heads else ""
+        heads = f", and in full {', '.join(self.heads)}" if self.heads else ""
         return (
             f"LoRA rank {self.rank}, alpha {self.alpha:g}, dropout {self.dropout:g} on {len(self.adapted)} layers "
             f"({', '.join(self.targets)}){heads}: {trained_share(self.trained, self.total)}"
@@ -161,10 +161,9 @@ def apply_lora(model, train, new_weights=None):
     # Tracked by the model: their weights train, and their dropout's generator is checkpointed
     model.lora_adapters = [adapted.adapter for adapted in lora.adapted]
     adapted_paths = {adapted.path for adapted in lora.adapted}
-    lora.heads = {
-        path: layer for path, layer in head_layers(model, linear, new_weights, lora.task_type).items()
-        if path not in adapted_paths
-    }  # fmt: skip
+    heads = {**head_layers(model, linear, new_weights, lora.task_type),
+             **saved_modules(model, train.lora_modules_to_save)}  # fmt: skip
+    lora.heads = {path: layer for path, layer in heads.items() if path not in adapted_paths}
     trained = [weight for adapted in lora.adapted for weight in adapted.adapter.weights]
     trained += [weight for layer in lora.heads.values() for weight in own_weights(layer) if weight.trainable]
     freeze_all_but(model, trained)
@@ -259,6 +258,34 @@ def head_layers(model, linear, new_weights, kind):
         if weights and any(is_named(weight, new) for weight in weights):
             heads[module_path(weights[0])] = layer
     return heads
+
+
+def saved_modules(model, names):
+    """{path: layer} of the layers with weights of their own inside a module train.lora_modules_to_save names.
+
+    peft keeps a module trainable when its path ends with a name, as a string, with every
+    layer inside it: 'pooler' takes bert.pooler and so its dense layer.
+    """
+    chosen = {}
+    for name in names:
+        found = {
+            module_path(weights[0]): layer
+            for layer in model.submodules
+            if (weights := own_weights(layer)) and inside_module_named(module_path(weights[0]), name)
+        }
+        if not found:
+            raise TfhfError(
+                f"train.lora_modules_to_save: {name!r} names no module of {type(model).__name__} with weights "
+                f"(names end a module's PyTorch path, e.g. 'pooler' or 'classifier')"
+            )
+        chosen.update(found)
+    return chosen
+
+
+def inside_module_named(path, name):
+    """Whether `path` or a module above it ends with `name`, as peft matches modules_to_save."""
+    parts = path.split(".")
+    return any(".".join(parts[:end]).endswith(name) for end in range(1, len(parts) + 1))
 
 
 def is_named(weight, names):

@@ -137,11 +137,12 @@ class Train:
     )
     chunked_lm_loss: bool = setting(
         True,
-        "Language models (GPT-2): compute the next-token loss a few hundred positions at a time, its gradients "
-        "with it, so the [batch, length, vocabulary] logits are never all in memory (GPT-2 small at 32 x 128 "
-        "tokens: 823 MB each copy); same loss and gradients to float tolerance, and faster than transformers' "
-        "step (docs/performance.md). False: transformers' own step and loss. Other causal LMs, and other "
-        "tasks, compute the full logits.",
+        "Language models: the loss without the [batch, length, vocabulary] logits. GPT-2: the next-token loss a "
+        "few hundred positions at a time, its gradients with it (GPT-2 small at 32 x 128 tokens: 823 MB each "
+        "copy of the logits). BERT and DistilBERT masked LMs: the LM head on the masked positions only, the ones "
+        "the loss scores. Same loss and gradients to float tolerance, and faster than transformers' step "
+        "(docs/performance.md). False: transformers' own step and loss. Other language models compute the "
+        "full logits.",
     )
     max_steps: int = setting(
         0,
@@ -210,6 +211,12 @@ class Train:
         "Names of the linear layers LoRA adapts, matched against the end of each layer's PyTorch module path "
         "as peft's target_modules are, e.g. ('query', 'value'). (): the architecture's attention query and "
         "value: BERT query/value, DistilBERT q_lin/v_lin, T5 and mT5 q/v, Marian q_proj/v_proj, GPT-2 c_attn.",
+    )
+    lora_modules_to_save: tuple = setting(
+        (),
+        "Modules that train in full beside the adapters, named as peft's modules_to_save are (the end of a "
+        "module's PyTorch path), e.g. ('pooler',) for a classifier that reads BERT's pooler. The adapter/ folder "
+        "holds their weights for peft. (): only the new task head trains in full. peft: modules_to_save.",
     )
 
 

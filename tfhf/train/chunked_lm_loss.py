@@ -11,7 +11,7 @@ softmax - (1 - e) * one-hot - e / vocabulary), and a custom gradient hands them 
 only one chunk's logits are ever alive, and the head's matmuls are the three the
 ordinary backward pass makes: no recomputation.
 
-The loss is tfhf.train.train_step's `summed_cross_entropy` of the shifted logits and labels,
+The loss is tfhf.train.losses' `summed_cross_entropy` of the shifted logits and labels,
 -100 ignored and label smoothing included, to float tolerance.
 """
 

@@ -98,10 +98,12 @@ def checked_task(recipe, log):
         )
     if recipe.eval.patience and not recipe.eval.best_metric:
         raise TfhfError("eval.patience needs eval.best_metric: early stopping waits for that metric to improve")
-    if recipe.train.lora_targets and not recipe.train.lora_rank:
-        raise TfhfError("train.lora_targets needs train.lora_rank above 0: without a rank no adapters are trained")
-    if not all(isinstance(name, str) and name for name in recipe.train.lora_targets):
-        raise TfhfError(f"train.lora_targets holds layer names (strings); got {recipe.train.lora_targets!r}")
+    for key in ("lora_targets", "lora_modules_to_save"):
+        names = getattr(recipe.train, key)
+        if names and not recipe.train.lora_rank:
+            raise TfhfError(f"train.{key} needs train.lora_rank above 0: without a rank no adapters are trained")
+        if not all(isinstance(name, str) and name for name in names):
+            raise TfhfError(f"train.{key} holds module names (strings); got {names!r}")
     return task
 
 

@@ -1,4 +1,4 @@
-"""The training step for gradient accumulation, label smoothing and the chunked causal-LM loss
+"""The training step for gradient accumulation, label smoothing and the LM loss without the full logits
 (train.gradient_accumulation_steps, train.label_smoothing, train.chunked_lm_loss).
 
 Without any of them, tfhf trains with transformers' own `train_step` and the model's own
@@ -13,8 +13,9 @@ loss. With them, the model's `train_step` is replaced by this one, which:
   whose micro-batches score different numbers of tokens;
 - computes the cross-entropy itself, ignoring -100, with label smoothing as transformers'
   Trainer does it: (1 - e) * NLL + e * the mean over classes of -log p;
-- for a GPT-2 language model with train.chunked_lm_loss, computes that loss a few hundred
-  positions at a time without the full logits (tfhf.train.chunked_lm_loss).
+- with train.chunked_lm_loss, computes a language model's loss without its full logits: a
+  GPT-2 model's a few hundred positions at a time (tfhf.train.chunked_lm_loss), a BERT or
+  DistilBERT masked LM's on the masked positions only (tfhf.train.masked_lm_loss).
 
 Extractive QA keeps the model's per-example loss (start and end positions; no smoothing).
 """
@@ -23,6 +24,8 @@ import tensorflow as tf
 import tf_keras
 
 from tfhf.train.chunked_lm_loss import summed_next_token_loss, supports_chunked_loss
+from tfhf.train.losses import summed_cross_entropy
+from tfhf.train.masked_lm_loss import summed_masked_token_loss, supports_masked_positions_loss
 
 # How a task's loss is computed from the logits and labels (Task.loss_kind)
 SEQUENCE = "sequence"  # one label per example: classification
@@ -32,8 +35,13 @@ MODEL = "model"  # the model's own loss, one value per example: extractive QA
 
 
 def chunks_loss(model, train, loss_kind):
-    """Whether the step computes `model`'s next-token loss chunk by chunk (GPT-2 models with train.chunked_lm_loss)."""
-    return train.chunked_lm_loss and loss_kind == NEXT_TOKENS and supports_chunked_loss(model)
+    """Whether the step computes `model`'s LM loss without its full logits (train.chunked_lm_loss): a GPT-2
+    model's next-token loss chunk by chunk, a BERT or DistilBERT masked LM's on its masked positions only."""
+    if not train.chunked_lm_loss:
+        return False
+    if loss_kind == NEXT_TOKENS:
+        return supports_chunked_loss(model)
+    return loss_kind == TOKENS and supports_masked_positions_loss(model)
 
 
 def needs_own_step(model, train, loss_kind):
@@ -121,7 +129,8 @@ class AccumulatingStep:
     def _summed_loss(self, batch):
         """The summed loss of one micro-batch's scored labels."""
         if self.chunked:
-            return summed_next_token_loss(self.model, batch, self.label_smoothing)
+            without_logits = summed_next_token_loss if self.loss_kind == NEXT_TOKENS else summed_masked_token_loss
+            return without_logits(self.model, batch, self.label_smoothing)
         outputs = self.model(batch, training=True)
         if self.loss_kind == MODEL:  # one loss per example (transformers' QA loss)
             return tf.reduce_sum(tf.cast(outputs.loss, tf.float32))
@@ -129,17 +138,6 @@ class AccumulatingStep:
         if self.loss_kind == NEXT_TOKENS:
             logits, labels = logits[:, :-1], labels[:, 1:]
         return summed_cross_entropy(logits, labels, self.label_smoothing)
-
-
-def summed_cross_entropy(logits, labels, label_smoothing):
-    """Sum over the labels that are not -100 of (1 - e) * NLL + e * mean over classes of -log p."""
-    scored = labels != -100
-    safe_labels = tf.where(scored, labels, tf.zeros_like(labels))
-    losses = tf.nn.sparse_softmax_cross_entropy_with_logits(labels=safe_labels, logits=logits)
-    if label_smoothing:
-        uniform = -tf.reduce_mean(tf.nn.log_softmax(logits), axis=-1)
-        losses = (1 - label_smoothing) * losses + label_smoothing * uniform
-    return tf.reduce_sum(tf.where(scored, losses, tf.zeros_like(losses)))
 
 
 def _split(value, n):
