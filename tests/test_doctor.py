@@ -1,6 +1,7 @@
 """tfhf doctor catches the course's chapter 8 mistakes: each one made on purpose, each one caught."""
 
 import json
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
@@ -79,6 +80,23 @@ def test_the_overfit_test_steps_on_a_slice_of_a_large_batch():
     labels = [0, 1, 2] * 7
     check = doctor.check_overfit(tiny_classifier(3), batch(labels, rows=len(labels)), 1e-2)
     assert check.status == "pass" and f"on {doctor.OVERFIT_ROWS} rows" in check.detail
+
+
+def test_the_overfit_test_is_short_for_a_model_whose_step_on_8_rows_is_costly():
+    class Model:  # what overfit_size reads of a model: all-MiniLM-L6-v2's size
+        def __init__(self, encoder_decoder=False):
+            self.config = SimpleNamespace(is_encoder_decoder=encoder_decoder)
+
+        def count_params(self):
+            return 22_700_000
+
+    full, short = (doctor.OVERFIT_STEPS, doctor.OVERFIT_ROWS), (doctor.LARGE_MODEL_STEPS, doctor.LARGE_MODEL_ROWS)
+    rows = {length: np.zeros((32, length), int) for length in (16, 64, 128)}
+    assert doctor.overfit_size(Model(), {"input_ids": rows[64]}) == full  # 70 GFLOP a step on 8 rows
+    assert doctor.overfit_size(Model(), {"input_ids": rows[128]}) == short  # 139 GFLOP
+    # an encoder-decoder's decoder positions count too, from the labels it builds them from
+    assert doctor.overfit_size(Model(True), {"input_ids": rows[64], "labels": rows[16]}) == full  # 87 GFLOP
+    assert doctor.overfit_size(Model(True), {"input_ids": rows[64], "labels": rows[64]}) == short  # 139 GFLOP
 
 
 def test_misplaced_ignore_labels_are_caught():

@@ -13,7 +13,7 @@ exactly as training builds it, and at the model about to be trained:
 - the forward pass: a finite loss; for a classifier, a loss at initialisation near
   ln(number of classes), as a freshly initialised head predicts about uniformly;
 - the optimiser: a few steps on a slice of that batch must make its loss fall (the overfit test: 20 steps on
-  8 rows, 8 steps on 4 rows for a model of base size or more);
+  8 rows, 8 steps on 4 rows for a model of base size or more, or whose step on 8 rows is as costly);
   a loss that rises or turns NaN means the learning rate is too high.
 
 The overfit steps change nothing for good: the weights and the dropout generators are
@@ -35,9 +35,11 @@ IGNORED = -100
 LABEL_KEYS = ("labels", "start_positions", "end_positions")
 OVERFIT_STEPS = 20
 OVERFIT_ROWS = 8  # the test's steps cost little on a slice, and a healthy model fits 8 rows as surely as 32
-# From base size on (BERT-base: 110M), a step on 8 rows takes about a second on a CPU: fewer, smaller steps
-# keep the preflight to a few training steps' time.
+# A step on 8 rows that takes about a second on a CPU gets fewer, smaller steps, to keep the preflight to a few
+# training steps' time: from base size on (BERT-base: 110M), or from about 100 GFLOP of training a step (6 x
+# parameters x tokens: the 22.7M all-MiniLM-L6-v2 from 128 tokens a row).
 LARGE_MODEL_PARAMETERS = 50_000_000
+LARGE_STEP_FLOP = 100e9
 LARGE_MODEL_STEPS, LARGE_MODEL_ROWS = 8, 4
 
 
@@ -91,10 +93,19 @@ def diagnose(model, features, labels, learning_rate, labels_in_y=True, label_val
     forward = check_forward(model, features, labels, initial_loss)
     checks += forward
     if all(check.status != "fail" for check in forward):
-        large = model.count_params() >= LARGE_MODEL_PARAMETERS
-        steps, rows = (LARGE_MODEL_STEPS, LARGE_MODEL_ROWS) if large else (OVERFIT_STEPS, OVERFIT_ROWS)
+        steps, rows = overfit_size(model, features)
         checks.append(check_overfit(model, features, learning_rate, steps, rows))
     return checks
+
+
+def overfit_size(model, features):
+    """(steps, rows) of the overfit test: fewer and smaller for a model whose step on 8 rows takes about a second."""
+    parameters = model.count_params()
+    tokens = sum(np.shape(features[key])[-1] for key in ("input_ids", "decoder_input_ids") if key in features)
+    if "decoder_input_ids" not in features and model.config.is_encoder_decoder:
+        tokens += np.shape(features["labels"])[-1]  # the decoder's positions come from the labels
+    large = parameters >= LARGE_MODEL_PARAMETERS or 6 * parameters * OVERFIT_ROWS * tokens >= LARGE_STEP_FLOP
+    return (LARGE_MODEL_STEPS, LARGE_MODEL_ROWS) if large else (OVERFIT_STEPS, OVERFIT_ROWS)
 
 
 def check_loss_wiring(model, features, labels_in_y):
