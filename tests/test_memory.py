@@ -142,20 +142,27 @@ def test_the_chunked_cross_entropy_is_the_full_logits_one(label_smoothing, rows)
         np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
 
 
+def assert_the_loss_without_logits_is_the_full_ones(model, generators, batch, loss_kind, label_smoothing):
+    """tfhf's step's summed loss and its gradients, with train.chunked_lm_loss and without, agree; returns the step
+    with it."""
+    steps = {
+        without_logits: train_step.AccumulatingStep(model, 1, label_smoothing, loss_kind, without_logits)
+        for without_logits in (False, True)
+    }
+    full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
+    without_logits = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
+
+    assert without_logits[0] == pytest.approx(full[0], rel=1e-6)
+    for with_it, without in zip(without_logits[1], full[1]):
+        np.testing.assert_allclose(with_it, without, rtol=1e-5, atol=1e-6)
+    return steps[True]
+
+
 @pytest.mark.parametrize("label_smoothing", [0.0, 0.1])
 def test_the_chunked_lm_loss_step_keeps_a_gpt2_steps_loss_and_gradients(label_smoothing):
     model, generators = tiny_model(TINY_GPT2)
     batch = a_batch(labels_per_token=True)
-    steps = {
-        chunked: train_step.AccumulatingStep(model, 1, label_smoothing, train_step.NEXT_TOKENS, chunked)
-        for chunked in (False, True)
-    }
-    full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
-    chunked = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
-
-    assert chunked[0] == pytest.approx(full[0], rel=1e-6)
-    for with_chunks, without in zip(chunked[1], full[1]):
-        np.testing.assert_allclose(with_chunks, without, rtol=1e-5, atol=1e-6)
+    assert_the_loss_without_logits_is_the_full_ones(model, generators, batch, train_step.NEXT_TOKENS, label_smoothing)
 
 
 def test_the_chunked_lm_loss_replaces_the_step_of_gpt2_models_only_by_default():
@@ -176,19 +183,11 @@ def test_a_masked_lms_loss_on_its_masked_positions_keeps_the_loss_and_gradients(
     labels = batch["labels"].numpy()
     labels[np.random.default_rng(3).random(labels.shape) < 0.8] = -100  # the collator scores about 15%
     batch["labels"] = tf.constant(labels)
-    steps = {
-        masked_only: train_step.AccumulatingStep(model, 1, label_smoothing, train_step.TOKENS, masked_only)
-        for masked_only in (False, True)
-    }
-    full = loss_and_gradients(model, lambda: steps[False]._summed_loss(batch), generators)
-    masked_only = loss_and_gradients(model, lambda: steps[True]._summed_loss(batch), generators)
-
-    assert masked_only[0] == pytest.approx(full[0], rel=1e-6)
-    for with_it, without in zip(masked_only[1], full[1]):
-        np.testing.assert_allclose(with_it, without, rtol=1e-5, atol=1e-6)
+    step = assert_the_loss_without_logits_is_the_full_ones(model, generators, batch, train_step.TOKENS,
+                                                           label_smoothing)  # fmt: skip
     # a micro-batch with nothing masked scores 0 instead of failing in the head's reshape
     nothing = {**batch, "labels": tf.fill(batch["labels"].shape, -100)}
-    assert loss_and_gradients(model, lambda: steps[True]._summed_loss(nothing), generators)[0] == 0.0
+    assert loss_and_gradients(model, lambda: step._summed_loss(nothing), generators)[0] == 0.0
 
 
 def test_the_masked_positions_loss_replaces_the_step_of_bert_and_distilbert_masked_lms_by_default():
