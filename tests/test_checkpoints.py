@@ -135,6 +135,11 @@ def test_a_resume_with_other_settings_names_each_difference(tmp_path):
     saved = {"task": "translation", "train": {"epochs": 3, "learning_rate": 0.001}, "output": {"dir": "a"}}
     current = {"task": "translation", "train": {"epochs": 4, "learning_rate": 0.001}, "output": {"dir": "b"}}
     assert differing_settings(saved, current) == ["train.epochs: 3 there, 4 here"]  # output.dir may differ
+    # a setting newer than the saved run's tfhf: at its default it changes nothing, set it does
+    newer = {**current, "train": {**current["train"], "epochs": 3, "lora_modules_to_save": ()}}
+    assert differing_settings(saved, newer) == []
+    newer["train"]["lora_modules_to_save"] = ("pooler",)
+    assert differing_settings(saved, newer) == ["train.lora_modules_to_save: None there, ('pooler',) here"]
     folder = tmp_path / "checkpoints"
     folder.mkdir()
     (folder / "latest").write_text("ckpt-00000001\n")

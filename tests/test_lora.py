@@ -107,7 +107,7 @@ def test_a_from_scratch_model_trains_its_task_head_and_a_loaded_head_stays_froze
 
 
 def test_modules_to_save_train_in_full_beside_the_adapters_and_go_into_the_adapter_for_peft(tmp_path):
-    from tfhf.model.peft_adapter import write_adapter
+    from tfhf.model.peft_adapter import adapter_tensors, saved_heads, write_adapter
 
     # A classification checkpoint has its pooler and head: by default only the adapters train
     base = save_checkpoint(tmp_path / "cls", "text-classification", TINY_BERT, {"num_labels": 3}, pytorch=True)
@@ -129,6 +129,18 @@ def test_modules_to_save_train_in_full_beside_the_adapters_and_go_into_the_adapt
     tensors = load_file(folder / "adapter_model.safetensors")
     np.testing.assert_array_equal(tensors["base_model.model.bert.pooler.dense.weight"],
                                   model.bert.pooler.dense.kernel.numpy().T)  # fmt: skip
+
+    # transformers' TF embeddings layer holds the tables of three PyTorch modules: it goes by the one holding them
+    model, lora = loaded_with_lora(base, lora_modules_to_save=("embeddings",))
+    assert sorted(lora.heads) == ["bert.embeddings", "bert.embeddings.LayerNorm"]
+    tables = {f"base_model.model.bert.embeddings.{table}.weight" for table in
+              ("word_embeddings", "position_embeddings", "token_type_embeddings", "LayerNorm")}  # fmt: skip
+    assert tables <= set(adapter_tensors(model, lora, saved_heads(model, lora)))
+    with pytest.raises(TfhfError, match=r"'word_embeddings' .*its weights are part of bert\.embeddings, name that"):
+        loaded_with_lora(base, lora_modules_to_save=("word_embeddings",))
+    # a name above the adapted layers takes their own weights, never the adapters themselves
+    model, lora = loaded_with_lora(base, lora_modules_to_save=("attention",))
+    assert lora.heads and not any(path.endswith(".lora") for path in lora.heads)
 
 
 TINY_T5 = {"model_type": "t5", "d_model": 16, "d_ff": 32, "num_layers": 1, "num_heads": 2, "d_kv": 8}

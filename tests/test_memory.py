@@ -183,6 +183,8 @@ def test_a_masked_lms_loss_on_its_masked_positions_keeps_the_loss_and_gradients(
     labels = batch["labels"].numpy()
     labels[np.random.default_rng(3).random(labels.shape) < 0.8] = -100  # the collator scores about 15%
     batch["labels"] = tf.constant(labels)
+    if architecture["model_type"] == "bert":  # its tokenizers give them; DistilBERT's do not
+        batch["token_type_ids"] = tf.zeros_like(batch["input_ids"])
     step = assert_the_loss_without_logits_is_the_full_ones(model, generators, batch, train_step.TOKENS,
                                                            label_smoothing)  # fmt: skip
     # a micro-batch with nothing masked scores 0 instead of failing in the head's reshape
@@ -190,12 +192,17 @@ def test_a_masked_lms_loss_on_its_masked_positions_keeps_the_loss_and_gradients(
     assert loss_and_gradients(model, lambda: step._summed_loss(nothing), generators)[0] == 0.0
 
 
-def test_the_masked_positions_loss_replaces_the_step_of_bert_and_distilbert_masked_lms_by_default():
+def test_the_masked_positions_loss_replaces_the_step_of_bert_and_distilbert_masked_lms_by_default(monkeypatch):
     for architecture in (TINY_BERT, TINY_DISTILBERT):
         model, _ = tiny_model(architecture, model_class=TFAutoModelForMaskedLM)
         model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
         assert train_step.install(model, Train(chunked_lm_loss=False), train_step.TOKENS) is None
         assert train_step.install(model, Train(), train_step.TOKENS) is not None and model.train_step.chunked
+    # not on a TPU, whose compiled step needs fixed shapes (a strategy object only for its type: no TPU here)
+    with monkeypatch.context() as patched:
+        patched.setattr(tf.distribute, "get_strategy", lambda: object.__new__(tf.distribute.TPUStrategy))
+        assert not train_step.chunks_loss(model, Train(), train_step.TOKENS)
+    assert train_step.chunks_loss(model, Train(), train_step.TOKENS)
     # a token classifier's loss is per token too, but it has no LM head
     tagger, _ = tiny_model(TINY_BERT, model_class=TFAutoModelForTokenClassification)
     tagger.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.1))
@@ -229,23 +236,38 @@ def test_a_tiny_language_model_run_with_both(tmp_path):
     assert metrics["after"]["perplexity"] < metrics["before"]["perplexity"]
 
 
-def weights_after_accumulated_steps(train):
-    """A tiny GPT-2's weights after 2 SGD steps of 2 micro-batches each, dropout on, with tfhf's step for `train`."""
-    model, _ = tiny_model(TINY_GPT2)
+def weights_after_accumulated_steps(train, architecture=TINY_GPT2, model_class=None, loss_kind=train_step.NEXT_TOKENS):
+    """A tiny model's weights (GPT-2's by default) after 2 SGD steps of 2 micro-batches each, dropout on, with
+    tfhf's step for `train`."""
+    model, _ = tiny_model(architecture, model_class=model_class)
     if train.gradient_checkpointing:
         checkpoint_blocks(model)
     model.compile(optimizer=tf_keras.optimizers.SGD(learning_rate=0.5))
-    train_step.install(model, train, train_step.NEXT_TOKENS)
+    train_step.install(model, train, loss_kind)
     batch = a_batch(labels_per_token=True)
+    if loss_kind == train_step.TOKENS:  # a masked LM: about 15% of the positions scored
+        labels = batch["labels"].numpy()
+        labels[np.random.default_rng(3).random(labels.shape) < 0.85] = -100
+        batch["labels"] = tf.constant(labels)
     labels = batch.pop("labels")
     model.fit(tf.data.Dataset.from_tensors((batch, labels)).repeat(2), epochs=1, verbose=0)
     return [weight.numpy() for weight in model.trainable_weights]
 
 
 def test_both_inside_gradient_accumulation_train_the_same_weights():
-    plain = weights_after_accumulated_steps(Train(gradient_accumulation_steps=2))
+    plain = weights_after_accumulated_steps(Train(gradient_accumulation_steps=2, chunked_lm_loss=False))
     both = weights_after_accumulated_steps(
         Train(gradient_accumulation_steps=2, gradient_checkpointing=True, chunked_lm_loss=True)
     )
     for with_both, without in zip(both, plain):
         np.testing.assert_allclose(with_both, without, rtol=1e-5, atol=1e-6)
+
+
+def test_a_masked_lm_trains_the_same_weights_with_its_loss_on_the_masked_positions_in_micro_batches():
+    masked_lm = {"architecture": TINY_BERT, "model_class": TFAutoModelForMaskedLM, "loss_kind": train_step.TOKENS}
+    full = weights_after_accumulated_steps(Train(gradient_accumulation_steps=2, chunked_lm_loss=False), **masked_lm)
+    masked_only = weights_after_accumulated_steps(
+        Train(gradient_accumulation_steps=2, gradient_checkpointing=True), **masked_lm
+    )
+    for with_it, without in zip(masked_only, full):
+        np.testing.assert_allclose(with_it, without, rtol=1e-5, atol=1e-6)

@@ -264,22 +264,37 @@ def saved_modules(model, names):
     """{path: layer} of the layers with weights of their own inside a module train.lora_modules_to_save names.
 
     peft keeps a module trainable when its path ends with a name, as a string, with every
-    layer inside it: 'pooler' takes bert.pooler and so its dense layer.
+    layer inside it: 'pooler' takes bert.pooler and so its dense layer. A layer is keyed by
+    the module that holds all of its weights: transformers' TF embeddings layer holds the
+    word, position and token type tables, which PyTorch keeps in three modules, so it goes
+    by 'bert.embeddings', and the adapter file then holds all three.
     """
+    layers = [layer for layer in model.submodules if own_weights(layer) and not isinstance(layer, LoraAdapter)]
     chosen = {}
     for name in names:
-        found = {
-            module_path(weights[0]): layer
-            for layer in model.submodules
-            if (weights := own_weights(layer)) and inside_module_named(module_path(weights[0]), name)
-        }
+        found = {holding_module(layer): layer for layer in layers if inside_module_named(holding_module(layer), name)}
         if not found:
+            split = sorted({holding_module(layer) for layer in layers for weight in own_weights(layer)
+                            if inside_module_named(module_path(weight), name)})  # fmt: skip
+            hint = " (names end a module's PyTorch path, e.g. 'pooler' or 'classifier')"
+            if split:  # a PyTorch module whose weights a TF layer shares with others
+                hint = f": in TensorFlow its weights are part of {', '.join(split)}, name that"
             raise TfhfError(
-                f"train.lora_modules_to_save: {name!r} names no module of {type(model).__name__} with weights "
-                f"(names end a module's PyTorch path, e.g. 'pooler' or 'classifier')"
+                f"train.lora_modules_to_save: {name!r} names no module of {type(model).__name__} with weights{hint}"
             )
         chosen.update(found)
     return chosen
+
+
+def holding_module(layer):
+    """The PyTorch module path that holds all of `layer`'s own weights: their longest common module path."""
+    paths = [module_path(weight).split(".") for weight in own_weights(layer)]
+    common = []
+    for parts in zip(*paths):
+        if len(set(parts)) > 1:
+            break
+        common.append(parts[0])
+    return ".".join(common)
 
 
 def inside_module_named(path, name):

@@ -8,12 +8,14 @@ checkpoints resumes from the latest one, if the recipe agrees with the saved one
 setting that shapes training; `--restart` discards them instead.
 """
 
+import dataclasses
 import json
 import shutil
 from pathlib import Path
 
 from tfhf.errors import TfhfError
 from tfhf.recipe.loading import flat_settings
+from tfhf.recipe.parts import PART_CLASSES
 from tfhf.train.checkpoints import replace_text
 
 CHECKPOINTS = "checkpoints"
@@ -88,8 +90,26 @@ def differing_settings(saved, current):
     return [
         f"{key}: {saved.get(key)!r} there, {current.get(key)!r} here"
         for key in sorted(set(saved) | set(current))
-        if not key.startswith(FREE_ON_RESUME) and saved.get(key) != current.get(key)
+        if not key.startswith(FREE_ON_RESUME)
+        and saved.get(key) != current.get(key)
+        and not (key not in saved and new_setting_at_its_default(key, current[key]))
     ]
+
+
+def new_setting_at_its_default(key, value):
+    """Whether `key`, a setting the saved run's tfhf did not have yet, is at its default here.
+
+    A new setting's default keeps what tfhf did before it existed, so a run started by an
+    older tfhf trains on as it began.
+    """
+    part, _, name = key.partition(".")
+    if part not in PART_CLASSES or part == "data":  # the data part's class depends on the task
+        return False
+    field = next((field for field in dataclasses.fields(PART_CLASSES[part]) if field.name == name), None)
+    if field is None:
+        return False
+    default = field.default if field.default is not dataclasses.MISSING else field.default_factory()
+    return json.loads(json.dumps(value)) == json.loads(json.dumps(default))  # a tuple here, a list in run.json
 
 
 def read_json(path):

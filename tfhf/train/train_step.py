@@ -36,12 +36,15 @@ MODEL = "model"  # the model's own loss, one value per example: extractive QA
 
 def chunks_loss(model, train, loss_kind):
     """Whether the step computes `model`'s LM loss without its full logits (train.chunked_lm_loss): a GPT-2
-    model's next-token loss chunk by chunk, a BERT or DistilBERT masked LM's on its masked positions only."""
+    model's next-token loss chunk by chunk, a BERT or DistilBERT masked LM's on its masked positions only (not on
+    a TPU). Called inside the run's strategy scope."""
     if not train.chunked_lm_loss:
         return False
     if loss_kind == NEXT_TOKENS:
         return supports_chunked_loss(model)
-    return loss_kind == TOKENS and supports_masked_positions_loss(model)
+    # a TPU compiles every step for fixed shapes, and the masked positions' count changes with each batch
+    on_tpu = isinstance(tf.distribute.get_strategy(), tf.distribute.TPUStrategy)
+    return loss_kind == TOKENS and supports_masked_positions_loss(model) and not on_tpu
 
 
 def needs_own_step(model, train, loss_kind):
