@@ -37,6 +37,9 @@ def test_the_verdict_names_the_best_baseline_and_knows_which_way_is_better():
     baselines = [{"name": "first_sentence", "rouge1": 31.9}, {"name": "lead_3", "rouge1": 20.9}]
     line = verdict({"rouge1": 3.9}, baselines, "rouge1", lower_is_better=False)
     assert line.startswith("warning: the model does not beat the first_sentence baseline: rouge1 3.9 against 31.9")
+    assert line.endswith("or start from a pretrained checkpoint (model.checkpoint)")
+    pretrained = verdict({"rouge1": 3.9}, baselines, "rouge1", lower_is_better=False, from_checkpoint=True)
+    assert "pretrained checkpoint" not in pretrained and pretrained.endswith("or try another train.learning_rate")
     assert verdict({"rouge1": 40.0}, baselines, "rouge1", False).startswith("the model beats the best baseline")
     assert "beats" in verdict({"perplexity": 9.0}, [{"name": "unigram", "perplexity": 80.0}], "perplexity", True)
     assert verdict({"bleu": 1.0}, [], "bleu", False) is None

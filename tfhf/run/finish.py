@@ -34,7 +34,8 @@ def evaluate_after_training(run):
     if metrics.before:
         before, after = metrics.before[task.headline], metrics.after[task.headline]
         run.log(f"{task.headline}: {before:.4g} -> {after:.4g} ({after - before:+.4g})")
-    against_baselines = verdict(metrics.after, metrics.baselines, task.headline, task.headline in LOWER_IS_BETTER)
+    against_baselines = verdict(metrics.after, metrics.baselines, task.headline, task.headline in LOWER_IS_BETTER,
+                                from_checkpoint=bool(run.recipe.model.checkpoint))  # fmt: skip
     if against_baselines:
         run.log(against_baselines)
     predictions += task.showcase(run.model, run.tokenizer, run.recipe, phase="after", before=run.showcase_before)

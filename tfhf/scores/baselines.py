@@ -83,8 +83,11 @@ def best_overlap_sentence(question, context):
     return max(split_sentences(context) or [context], key=lambda sentence: len(words & set(sentence.lower().split())))
 
 
-def verdict(after, baselines, headline, lower_is_better):
-    """One line: does the model's `headline` beat the best baseline's? None when there is no baseline."""
+def verdict(after, baselines, headline, lower_is_better, from_checkpoint=False):
+    """One line: does the model's `headline` beat the best baseline's? None when there is no baseline.
+
+    `from_checkpoint`: the run started from pretrained weights, so the advice is not to.
+    """
     scored = [(b[headline], b["name"]) for b in baselines or () if isinstance(b.get(headline), (int, float))]
     if not scored or headline not in (after or {}):
         return None
@@ -93,7 +96,12 @@ def verdict(after, baselines, headline, lower_is_better):
     beats = model < value if lower_is_better else model > value
     if beats:
         return f"the model beats the best baseline: {headline} {model:.4g} against {name}'s {value:.4g}"
+    advice = (
+        "try another train.learning_rate"
+        if from_checkpoint
+        else "start from a pretrained checkpoint (model.checkpoint)"
+    )
     return (
         f"warning: the model does not beat the {name} baseline: {headline} {model:.4g} against {value:.4g}. "
-        "Train longer, on more data, or start from a pretrained checkpoint (model.checkpoint)"
+        f"Train longer, on more data, or {advice}"
     )

@@ -36,8 +36,9 @@ LABEL_KEYS = ("labels", "start_positions", "end_positions")
 OVERFIT_STEPS = 20
 OVERFIT_ROWS = 8  # the test's steps cost little on a slice, and a healthy model fits 8 rows as surely as 32
 # A step on 8 rows that takes about a second on a CPU gets fewer, smaller steps, to keep the preflight to a few
-# training steps' time: from base size on (BERT-base: 110M), or from about 100 GFLOP of training a step (6 x
-# parameters x tokens: the 22.7M all-MiniLM-L6-v2 from 128 tokens a row).
+# training steps' time: from base size on (BERT-base: 110M), or from 100 GFLOP a step on 8 rows by the count
+# 6 x parameters x tokens (every parameter, embeddings too: an upper bound; the 22.7M all-MiniLM-L6-v2 from
+# 92 tokens a row).
 LARGE_MODEL_PARAMETERS = 50_000_000
 LARGE_STEP_FLOP = 100e9
 LARGE_MODEL_STEPS, LARGE_MODEL_ROWS = 8, 4
