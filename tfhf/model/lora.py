@@ -2,8 +2,9 @@
 
 Each targeted linear layer (a Dense, or GPT-2's Conv1D) gets a `LoraAdapter` whose output,
 dropout(x) @ A @ B * alpha / rank, is added to the layer's own. B starts at zero, so the
-model starts out exactly as it was built or loaded. Only the adapters and a new task head
-train; every other weight is frozen. The numbers are PEFT's (initialisation, scaling,
+model starts out exactly as it was built or loaded. Only the adapters, a new task head and
+the modules train.lora_modules_to_save names train (tfhf.model.lora_full_layers); every
+other weight is frozen. The numbers are PEFT's (initialisation, scaling,
 dropout on the input), so the adapters load in PyTorch's peft (tfhf.model.peft_adapter).
 
 Why it is built this way:
@@ -35,7 +36,7 @@ from transformers.modeling_tf_utils import TFConv1D
 
 from tfhf.errors import TfhfError, did_you_mean
 from tfhf.log_format import trained_share
-from tfhf.model.pytorch_weights import pytorch_name
+from tfhf.model.lora_full_layers import head_layers, module_path, own_weights, saved_modules
 
 # train.lora_targets=() picks these: the attention's query and value projections, as PEFT's defaults do
 DEFAULT_TARGETS = {
@@ -56,8 +57,6 @@ TASK_TYPES = (
     ("LMHeadModel", "CAUSAL_LM"),
     ("ForCausalLM", "CAUSAL_LM"),
 )
-# The heads PEFT itself keeps trainable (modules_to_save) for a task_type; they name a from-scratch model's head
-PEFT_HEADS = {"SEQ_CLS": ("classifier", "score"), "TOKEN_CLS": ("classifier", "score"), "QUESTION_ANS": ("qa_outputs",)}
 
 _APPLIED = weakref.WeakKeyDictionary()
 
@@ -155,14 +154,14 @@ def apply_lora(model, train, new_weights=None):
             f"{', '.join(DEFAULT_TARGETS)})"
         )
     linear = linear_layers(model)
+    saved = saved_modules(model, train.lora_modules_to_save)  # before the adapters: they are never among them
     lora = Lora(train.lora_rank, train.lora_alpha, train.lora_dropout, targets, task_type(model))
     for path, layer in matching_layers(linear, targets, type(model).__name__):
         lora.adapted.append(adapt(path, layer, lora))
     # Tracked by the model: their weights train, and their dropout's generator is checkpointed
     model.lora_adapters = [adapted.adapter for adapted in lora.adapted]
     adapted_paths = {adapted.path for adapted in lora.adapted}
-    heads = {**head_layers(model, linear, new_weights, lora.task_type),
-             **saved_modules(model, train.lora_modules_to_save)}  # fmt: skip
+    heads = {**head_layers(model, linear, new_weights, lora.task_type), **saved}
     lora.heads = {path: layer for path, layer in heads.items() if path not in adapted_paths}
     trained = [weight for adapted in lora.adapted for weight in adapted.adapter.weights]
     trained += [weight for layer in lora.heads.values() for weight in own_weights(layer) if weight.trainable]
@@ -194,11 +193,6 @@ def kernel_of(layer):
     if isinstance(layer, TFConv1D):  # GPT-2's: x @ weight + bias, weight (in, out) like a Dense kernel
         return layer.weight
     return None
-
-
-def module_path(weight):
-    """'bert.encoder.layer.0.attention.self.query' for that layer's kernel: PyTorch's name for the module."""
-    return pytorch_name(weight).rsplit(".", 1)[0]
 
 
 def matching_layers(linear, targets, model_name):
@@ -239,82 +233,6 @@ def adapt(path, layer, lora):
 
     layer.call = call_with_adapter
     return Adapted(path, layer, kernel, adapter)
-
-
-def head_layers(model, linear, new_weights, kind):
-    """{path: layer} of the layers whose own weights train beside the adapters.
-
-    From a checkpoint: the layers holding weights it did not provide (a new task head).
-    From scratch: the head PEFT keeps trainable for the task, found by PEFT's rule (a
-    module path ending with the name, so DistilBERT's pre_classifier goes with classifier).
-    """
-    if new_weights is None:
-        names = PEFT_HEADS.get(kind, ())
-        return {path: layer for path, layer in linear.items() if path.endswith(names)} if names else {}
-    new = set(new_weights)
-    heads = {}
-    for layer in model.submodules:
-        weights = own_weights(layer)
-        if weights and any(is_named(weight, new) for weight in weights):
-            heads[module_path(weights[0])] = layer
-    return heads
-
-
-def saved_modules(model, names):
-    """{path: layer} of the layers with weights of their own inside a module train.lora_modules_to_save names.
-
-    peft keeps a module trainable when its path ends with a name, as a string, with every
-    layer inside it: 'pooler' takes bert.pooler and so its dense layer. A layer is keyed by
-    the module that holds all of its weights: transformers' TF embeddings layer holds the
-    word, position and token type tables, which PyTorch keeps in three modules, so it goes
-    by 'bert.embeddings', and the adapter file then holds all three.
-    """
-    layers = [layer for layer in model.submodules if own_weights(layer) and not isinstance(layer, LoraAdapter)]
-    chosen = {}
-    for name in names:
-        found = {holding_module(layer): layer for layer in layers if inside_module_named(holding_module(layer), name)}
-        if not found:
-            split = sorted({holding_module(layer) for layer in layers for weight in own_weights(layer)
-                            if inside_module_named(module_path(weight), name)})  # fmt: skip
-            hint = " (names end a module's PyTorch path, e.g. 'pooler' or 'classifier')"
-            if split:  # a PyTorch module whose weights a TF layer shares with others
-                hint = f": in TensorFlow its weights are part of {', '.join(split)}, name that"
-            raise TfhfError(
-                f"train.lora_modules_to_save: {name!r} names no module of {type(model).__name__} with weights{hint}"
-            )
-        chosen.update(found)
-    return chosen
-
-
-def holding_module(layer):
-    """The PyTorch module path that holds all of `layer`'s own weights: their longest common module path."""
-    paths = [module_path(weight).split(".") for weight in own_weights(layer)]
-    common = []
-    for parts in zip(*paths):
-        if len(set(parts)) > 1:
-            break
-        common.append(parts[0])
-    return ".".join(common)
-
-
-def inside_module_named(path, name):
-    """Whether `path` or a module above it ends with `name`, as peft matches modules_to_save."""
-    parts = path.split(".")
-    return any(".".join(parts[:end]).endswith(name) for end in range(1, len(parts) + 1))
-
-
-def is_named(weight, names):
-    """Whether loading reported `weight` among `names`: by its PyTorch name, or by its TF name or a scope of it."""
-    scoped = weight.name.split("/", 1)[-1].removesuffix(":0")
-    parts = scoped.split("/")
-    scopes = {"/".join(parts[:end]) for end in range(1, len(parts) + 1)}
-    return pytorch_name(weight) in names or any(name.removesuffix(":0") in scopes for name in names)
-
-
-def own_weights(layer):
-    """The weights `layer` created itself, without those of the layers inside it."""
-    # tf_keras keeps them in these two private lists; there is no public way to tell them apart
-    return [*layer._trainable_weights, *layer._non_trainable_weights]
 
 
 def freeze_all_but(model, trained):

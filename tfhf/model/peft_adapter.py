@@ -21,7 +21,8 @@ import json
 from safetensors.numpy import save_file
 from transformers.modeling_tf_utils import TFConv1D
 
-from tfhf.model.lora import PEFT_HEADS, linear_layers, lora_of
+from tfhf.model.lora import linear_layers, lora_of
+from tfhf.model.lora_full_layers import PEFT_HEADS
 from tfhf.model.pytorch_weights import pytorch_array, pytorch_name, readable_like_the_others
 
 FOLDER = "adapter"
