@@ -29,7 +29,7 @@ def summed_masked_token_loss(model, batch, label_smoothing):
     """The summed loss of `batch`'s labels that are not -100, the LM head run on their positions only."""
     features = {key: value for key, value in batch.items() if key != "labels"}
     body = model.bert if model.config.model_type == "bert" else model.distilbert
-    hidden = body(features, training=True)[0]  # a dict, as the model takes it: keys the body has no use for pass
+    hidden = body(features, training=True)[0]  # the batch as one dict, as `model(batch)` passes it on
     labels = batch["labels"]
     positions = tf.where(labels != -100)  # [scored, 2]: (row, position)
     logits = head_logits(model, tf.gather_nd(hidden, positions))
