@@ -37,6 +37,7 @@ import random
 import string
 from pathlib import Path
 
+import qa_vocabulary as words  # beside this file
 from qa_articles import ARTICLES
 from sample_files import coined_name, write_splits
 
@@ -44,66 +45,6 @@ DEFAULT_OUTPUT = Path(__file__).resolve().parents[1] / "tfhf" / "samples" / "qa"
 
 MIN_WORDS, MAX_WORDS = 100, 220
 LATE_ANSWER_WORD = 70  # every article asks at least one question whose answer starts after this many words
-
-# Name parts. One part in four (every fourth one) is held out for validation; countries are not.
-TOWN_STARTS = [
-    "Ald", "Bran", "Cor", "Dun", "Ell", "Fen", "Gar", "Hal", "Kel", "Lor", "Mar", "Nor", "Ost", "Pel", "Quen",
-    "Ros", "Sal", "Tor", "Ulm", "Ver", "Wen", "Yar", "Ash", "Brom", "Carn", "Dray", "Esk", "Frith", "Glen", "Hurn",
-    "Ingle", "Kirk", "Lang", "Mel", "Nether", "Orm", "Pen", "Rath", "Stan", "Thorn", "Wald", "Barrow", "Cal",
-    "Elm", "Hart", "Lyn", "Moss", "Whit",
-]  # fmt: skip
-TOWN_ENDS = ["ford", "wick", "ham", "by", "stead", "mouth", "bridge", "holm", "dale", "ton", "mere", "gate", "field"]
-RIVER_STARTS = [
-    "Tarn", "Osk", "Mirr", "Vell", "Dunn", "Ors", "Sell", "Brav", "Kess", "Lor", "Emb", "Yss", "Arr", "Colv", "Dwen",
-    "Ferr", "Gill", "Hask", "Isl", "Marr", "Nenn", "Ott", "Penn", "Rask", "Sav", "Tull", "Ud", "Varr", "Wenn",
-    "Zell", "Amb", "Cran",
-]  # fmt: skip
-RIVER_ENDS = ["el", "a", "ey", "in", "wy", "ore", "an", "ith", "en", "ow"]
-FIRST_NAMES = [
-    "Mara", "Tomas", "Elin", "Jorik", "Sanne", "Pavel", "Ines", "Oskar", "Lena", "Radu", "Hanna", "Viktor", "Aino",
-    "Mateo", "Ilse", "Dario", "Nadia", "Emil", "Katya", "Anselm", "Leif", "Petra", "Bruno", "Greta", "Iver", "Jana",
-    "Milos", "Carla", "Ivo", "Selma", "Anders", "Rosa", "Felix", "Dorota", "Arvid", "Noemi", "Henrik", "Olga",
-    "Konrad", "Edda",
-]  # fmt: skip
-SURNAMES = [
-    "Lind", "Vellam", "Ostrik", "Brannholt", "Rell", "Kaskaya", "Dunmere", "Felgar", "Marrent", "Tolvane",
-    "Heskin", "Oster", "Varga", "Lindqvar", "Pasco", "Morrow", "Tebbit", "Halvorsk", "Quill", "Sarrat", "Ebbing",
-    "Korval", "Nystrand", "Dace", "Albrek", "Ferrow", "Gaskell", "Ivanko", "Jessop", "Keel", "Lomax", "Mardell",
-    "Norcott", "Orsini", "Petrak", "Ruskin", "Stavrou", "Thorne", "Urquell", "Valko", "Wendt", "Yelland",
-    "Brecka", "Corvin", "Dalmer", "Elstob", "Frayne", "Grell", "Hollis", "Ibarra", "Jurek", "Kellaway", "Moberg",
-    "Pellow", "Radcliff", "Sorensk", "Tamsin", "Vance", "Whitlow", "Zeller",
-]  # fmt: skip
-COUNTRIES = [  # the world's countries, named in both splits
-    "Aldera", "Veskia", "Morland", "Drovenia", "Kelmar", "Talvor", "Ostrelia", "Brenn", "Sorvay", "Lurania",
-    "Castemar", "Ysel", "Pelagon", "Marovia", "Tessaro", "Quarnland",
-]  # fmt: skip
-# Shared by both splits: common words, not names a model could memorize an answer from.
-REGIONS = ["Northern", "Lowland", "Coastal", "Upland", "Lakes", "Eastern", "Forest", "Western", "Southern", "Marsh"]
-COLOURS = ["red", "white", "blue", "green", "gold", "black", "yellow", "purple", "silver", "orange"]
-PRODUCTS = [
-    "bicycles", "wall clocks", "glass bottles", "woollen blankets", "steam pumps", "radios", "pencils",
-    "ceramic tiles", "fishing nets", "pianos", "fishing boats", "leather boots", "church bells", "telescopes",
-    "printed maps", "sewing machines", "typewriters", "candles", "oak barrels", "copper kettles", "tin toys",
-    "paper lanterns", "garden tools", "rope ladders",
-]  # fmt: skip
-FIRST_PRODUCTS = [
-    "a hand-cranked clock", "a folding chair", "a brass lamp", "a wooden sledge", "a pocket compass",
-    "a rowing boat", "a coffee mill", "a horse collar", "a letter press", "a weather vane",
-]  # fmt: skip
-PROFESSIONS = [
-    "painter", "architect", "botanist", "composer", "engineer", "novelist", "cartographer", "glassblower",
-    "astronomer", "photographer", "sculptor", "surgeon", "poet", "shipbuilder",
-]  # fmt: skip
-WORKS = [
-    "The Salt Road", "Winter Lanterns", "The Glass Orchard", "North of the Mill", "The Quiet Harbour",
-    "Seven Bridges", "The Copper Sky", "A Field of Bells", "The Long Tide", "Lamps in the Fog", "The Iron Garden",
-    "Songs of the Ferry", "The Last Orchard", "Under the Weir", "The Paper Fleet", "Evening at the Lock",
-]  # fmt: skip
-COMPANY_KINDS = ["Works", "Manufacturing Company", "Industries", "Mills", "Engineering", "Trading Company"]
-LANDMARK_KINDS = ["Tower", "Hall", "Corn Exchange", "Clock House", "Bridge", "Chapel", "Library"]
-SEAS = ["Grey Sea", "Amber Sea", "Northern Sea", "Gulf of Varrow", "Bay of Kells", "Pale Sea", "Inner Sea"]
-FISH = ["trout", "salmon", "eels", "pike", "grayling", "crayfish", "perch", "carp"]
-MEANINGS = ["slow water", "white stream", "bright river", "the winding one", "cold spring", "deep ford", "grey stone"]
 
 FORMATTER = string.Formatter()
 
@@ -127,10 +68,10 @@ class Names:
         self.rng = rng
         self.held_out = held_out  # the chance that a secondary name uses held-out parts
         self.parts = {
-            "town_start": split_parts(TOWN_STARTS),
-            "river_start": split_parts(RIVER_STARTS),
-            "first": split_parts(FIRST_NAMES),
-            "surname": split_parts(SURNAMES),
+            "town_start": split_parts(words.TOWN_STARTS),
+            "river_start": split_parts(words.RIVER_STARTS),
+            "first": split_parts(words.FIRST_NAMES),
+            "surname": split_parts(words.SURNAMES),
         }
 
     def part(self, key, new=None):
@@ -142,10 +83,10 @@ class Names:
         return self.rng.choice(held_out if new else seen)
 
     def town(self, new=None):
-        return self.part("town_start", new) + self.rng.choice(TOWN_ENDS)
+        return self.part("town_start", new) + self.rng.choice(words.TOWN_ENDS)
 
     def river(self, new=None):
-        return self.part("river_start", new) + self.rng.choice(RIVER_ENDS)
+        return self.part("river_start", new) + self.rng.choice(words.RIVER_ENDS)
 
     def person(self, new=None):
         return f"{self.part('first', new)} {self.part('surname', new)}"
@@ -153,12 +94,12 @@ class Names:
     def country(self):
         # Both splits share the world's countries, as SQuAD's splits share the real ones: a model
         # cannot learn that a word it never saw is a country from twelve examples (docs/tasks/question-answering.md).
-        return self.rng.choice(COUNTRIES)
+        return self.rng.choice(words.COUNTRIES)
 
     def company(self, new=None):
         if self.rng.random() < 0.3:
             return f"{self.part('surname', new)} {self.rng.choice(['& Sons', 'Brothers'])}"
-        return f"{self.town(new)} {self.rng.choice(COMPANY_KINDS)}"
+        return f"{self.town(new)} {self.rng.choice(words.COMPANY_KINDS)}"
 
     def distinct(self, make, count, avoid=()):
         """`count` different names from `make`, none of them in `avoid`."""
@@ -179,7 +120,7 @@ def distinct_years(rng, ranges):
 
 
 def colour_pair(rng):
-    first, second = rng.sample(COLOURS, 2)
+    first, second = rng.sample(words.COLOURS, 2)
     return f"{first} and {second}"
 
 
@@ -193,10 +134,10 @@ def town_values(rng, names, new):
     rail_town, twin = names.distinct(names.town, 2, avoid={name})
     country, twin_country = names.distinct(names.country, 2)
     landmark = f"{rng.choice([names.part('surname'), 'Old', 'Market', 'Saint ' + names.part('first')])} "
-    landmark += rng.choice(LANDMARK_KINDS)
+    landmark += rng.choice(words.LANDMARK_KINDS)
     return name, {
         "name": name,
-        "region": rng.choice(REGIONS),
+        "region": rng.choice(words.REGIONS),
         "country": country,
         "founded_year": founded_year,
         "founder": founder,
@@ -204,7 +145,7 @@ def town_values(rng, names, new):
         "population": f"{rng.randrange(1500, 90000, 100):,}",
         "mayor": mayor,
         "mayor_year": mayor_year,
-        "product": rng.choice(PRODUCTS),
+        "product": rng.choice(words.PRODUCTS),
         "colours": colour_pair(rng),
         "railway_year": railway_year,
         "rail_town": rail_town,
@@ -229,12 +170,12 @@ def company_values(rng, names, new):
         "hq": hq,
         "founded_year": founded_year,
         "founder": founder,
-        "product": rng.choice(PRODUCTS),
+        "product": rng.choice(words.PRODUCTS),
         "chief": chief,
         "chief_year": chief_year,
         "employees": f"{rng.randrange(40, 9000, 10):,}",
         "colours": colour_pair(rng),
-        "first_product": rng.choice(FIRST_PRODUCTS),
+        "first_product": rng.choice(words.FIRST_PRODUCTS),
         "factory_year": factory_year,
         "factory_town": factory_town,
         "buyer": names.distinct(names.company, 1, avoid={name})[0],
@@ -254,13 +195,13 @@ def person_values(rng, names, new):
     return name, {
         "name": name,
         "short": name.split()[-1],
-        "profession": rng.choice(PROFESSIONS),
+        "profession": rng.choice(words.PROFESSIONS),
         "country": names.country(),
         "birth_year": birth_year,
         "birthplace": birthplace,
         "teacher": teacher,
         "study_town": study_town,
-        "work": rng.choice(WORKS),
+        "work": rng.choice(words.WORKS),
         "work_year": work_year,
         "spouse": spouse,
         "marriage_year": marriage_year,
@@ -280,17 +221,17 @@ def river_values(rng, names, new):
     return f"{river} (river)", {
         "river": river,
         "country": country,
-        "region": rng.choice(REGIONS),
+        "region": rng.choice(words.REGIONS),
         "length": f"{rng.randint(40, 900)} kilometres",
         "mountain": f"Mount {names.part('town_start')}{rng.choice(['en', 'ar', 'ell', 'ock'])}",
-        "sea": rng.choice(SEAS),
+        "sea": rng.choice(words.SEAS),
         "mouth_town": mouth_town,
         "largest_town": largest_town,
         "tributary": names.distinct(names.river, 1, avoid={river})[0],
         "bridge_year": bridge_year,
         "bridge_town": bridge_town,
-        "fish": rng.choice(FISH),
-        "meaning": rng.choice(MEANINGS),
+        "fish": rng.choice(words.FISH),
+        "meaning": rng.choice(words.MEANINGS),
         "border_country": border_country,
         "dam_year": dam_year,
     }
