@@ -45,12 +45,12 @@ def saved_modules(model, names):
     word, position and token type tables, which PyTorch keeps in three modules, so it goes
     by 'bert.embeddings', and the adapter file then holds all three.
     """
-    layers = [layer for layer in model.submodules if own_weights(layer)]
+    held = [(holding_module(layer), layer) for layer in model.submodules if own_weights(layer)]
     chosen = {}
     for name in names:
-        found = {holding_module(layer): layer for layer in layers if inside_module_named(holding_module(layer), name)}
+        found = {path: layer for path, layer in held if inside_module_named(path, name)}
         if not found:
-            split = sorted({holding_module(layer) for layer in layers for weight in own_weights(layer)
+            split = sorted({path for path, layer in held for weight in own_weights(layer)
                             if inside_module_named(module_path(weight), name)})  # fmt: skip
             hint = " (names end a module's PyTorch path, e.g. 'pooler' or 'classifier')"
             if split:  # a PyTorch module whose weights a TF layer shares with others
