@@ -14,6 +14,6 @@ setup(
     packages=find_packages(include=["tfhf", "tfhf.*"]),
     package_data={"tfhf": ["samples/*.jsonl", "samples/*/*.jsonl", "samples/*/*.jsonl.gz"]},
     install_requires=requirements(),
-    extras_require={"test": ["pytest>=8", "pytest-xdist>=3.6", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29"]},
+    extras_require={"test": ["pytest>=8", "pytest-xdist>=3.6", "pytest-timeout>=2.3", "nbclient>=0.10", "nbformat>=5.10", "ipykernel>=6.29"]},
     entry_points={"console_scripts": ["tfhf=tfhf.cli:main"]},
 )

@@ -37,3 +37,40 @@ def test_two_tokenizing_processes_give_exactly_the_splits_one_gives(recipe, shri
         assert two["train"].cache_files != one["train"].cache_files
     for split in one:
         assert two[split].to_dict() == one[split].to_dict(), split
+
+
+# A process where TensorFlow ran leaves one of its objects in a reference cycle, then tokenizes in two forked
+# processes whose garbage collection frees it: its destructor waits for a TensorFlow thread the fork does not
+# have. Without tfhf.data.forking this script hangs every time (it did, in the suite's own process).
+FORK_AFTER_TENSORFLOW = """
+import gc
+import datasets, tensorflow as tf
+from tfhf.data.forking import parents_objects_frozen
+
+class Holder:
+    pass
+
+def leave_a_started_iterator_in_a_cycle():
+    holder = Holder()
+    holder.itself = holder
+    holder.iterator = iter(tf.data.Dataset.range(1000).prefetch(2))
+    next(holder.iterator)
+
+def collect(batch):
+    gc.collect()  # what any tokenizing that allocates enough does sooner or later
+    return batch
+
+gc.disable()  # so that the cycle is still there when the workers fork
+leave_a_started_iterator_in_a_cycle()
+rows = datasets.Dataset.from_dict({"x": list(range(8))})
+with parents_objects_frozen(2):
+    mapped = rows.map(collect, batched=True, batch_size=2, num_proc=2)
+print(list(mapped["x"]))
+"""
+
+
+def test_tokenizing_processes_forked_after_tensorflow_ran_do_not_hang():
+    command = [sys.executable, "-c", FORK_AFTER_TENSORFLOW]
+    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+    assert result.returncode == 0, result.stderr[-3000:]
+    assert result.stdout.strip().splitlines()[-1] == str(list(range(8)))

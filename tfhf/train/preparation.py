@@ -13,6 +13,7 @@ from dataclasses import dataclass, replace
 
 from tfhf.data import streaming
 from tfhf.data.auto_lengths import resolve_auto_lengths
+from tfhf.data.forking import parents_objects_frozen
 from tfhf.data.length_buckets import LengthBuckets, auto_bucket_count, example_lengths
 from tfhf.data.length_report import report_lengths
 from tfhf.data.splits import load_splits
@@ -153,7 +154,8 @@ def tokenize(recipe, task, raw, log, saved_tokenizer=None):
     in_memory = {name: split for name, split in raw.items() if not (streamed and name == "train")}
     recipe = resolve_auto_lengths(recipe, task, raw["train"], tokenizer, log)
     lengths = report_lengths(task.length_limits(recipe.data), in_memory, tokenizer, log)
-    tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in in_memory.items()}
+    with parents_objects_frozen(recipe.data.num_proc):  # forked tokenizing processes (tfhf.data.forking)
+        tokenized = {name: task.preprocess(split, tokenizer, recipe.data) for name, split in in_memory.items()}
     if streamed:
         tokenized["train"] = streaming.TokenBlocks(
             raw["train"], lambda rows: task.preprocess(rows, tokenizer, recipe.data), recipe.train.seed,
