@@ -143,12 +143,13 @@ def test_flops_per_token_count_encoder_decoder_and_the_tied_output_layer():
     flops = training_flops_per_token(model)
     width = model.config.d_model
     assert flops["encoder"] > 0
-    # The decoder's tokens also pass through the output layer: vocabulary x width multiply-adds.
-    assert flops["decoder"] >= 6 * len(tokenizer) * width
+    # The target tokens pass through the decoder and the output layer: vocabulary x width multiply-adds.
+    assert flops["head"] == 6 * model.get_output_embeddings().weights[0].shape[0] * width
+    assert flops["head"] >= 6 * len(tokenizer) * width and flops["decoder"] > 0
     # Each encoder layer holds at least its four attention projections and two feed-forward matrices.
     ffn = model.config.encoder_ffn_dim
     assert flops["encoder"] >= 6 * model.config.encoder_layers * (4 * width * width + 2 * width * ffn)
-    assert np.isfinite(flops["encoder"] + flops["decoder"])
+    assert np.isfinite(flops["encoder"] + flops["decoder"] + flops["head"])
 
 
 def test_an_untied_output_layer_is_counted_once():
@@ -164,7 +165,28 @@ def test_an_untied_output_layer_is_counted_once():
     assert head == 100 * 16  # the untied head is a trainable variable of its own
     looked_up = ("shared", "embeddings")  # the shared table, and the relative position biases
     decoder = sum(size for name, size in sizes.items() if "decoder" in name and not any(w in name for w in looked_up))
-    assert training_flops_per_token(model)["decoder"] == 6 * (decoder + head)
+    flops = training_flops_per_token(model)
+    assert flops["decoder"] == 6 * (decoder + head) and flops["head"] == 0
+
+
+def test_a_masked_lms_output_layer_is_counted_on_the_masked_positions_only():
+    from transformers import BertConfig, TFBertForMaskedLM
+
+    from tfhf.commands.bench import batch_counts, rates
+
+    config = BertConfig(vocab_size=50, hidden_size=16, num_hidden_layers=1, num_attention_heads=2, intermediate_size=32)
+    model = TFBertForMaskedLM(config)
+    model(input_ids=np.ones((1, 4), np.int32))
+    flops = training_flops_per_token(model)
+    assert flops["head"] == 6 * 50 * 16 and flops["decoder"] == 0
+    labels = np.full((2, 10), -100)
+    labels[0, 3], labels[1, 1], labels[1, 7] = 5, 6, 7  # 3 of the 20 positions masked
+    batch = {"input_ids": np.ones((2, 10), np.int32), "attention_mask": np.ones((2, 10), np.int32), "labels": labels}
+    import tensorflow as tf
+
+    counts = batch_counts({key: tf.constant(value) for key, value in batch.items()}, text_to_text=False)
+    assert counts["targets"] == 3 and counts["input_tokens"] == 20
+    assert rates([counts], 1.0, 2, flops)["model_flops_per_second"] == flops["encoder"] * 20 + flops["head"] * 3
 
 
 def test_the_baseline_stream_gives_the_same_shuffled_batches_each_time_it_is_seeded():

@@ -15,8 +15,8 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
   run learns is measured by running the recipe both ways.
 - the input pipeline alone: batches/s from tokenized examples to padded tensors.
 - the run's training step alone and in the run's loop, and the gap (tfhf.commands.bench_step).
-- model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens)
-  over the peak of a large float matmul measured in the same process.
+- model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens,
+  the output layer over the vocabulary x the positions the loss scores) over the peak of a large float matmul measured in the same process.
 - the metric loop (generating tasks): examples/s of the XLA-compiled `generate` over two
   evaluations against eager `generate` on the same batches, and the XLA compilations
   and compile time (tfhf.commands.bench_metric_loop); with --eval-batch-sizes, the same at other
@@ -293,11 +293,15 @@ def rates(counts, seconds, batch_size, flops_per_token):
     steps = len(counts)
     input_tokens = sum(count["input_tokens"] for count in counts)
     decoder_tokens = sum(count["decoder_tokens"] for count in counts)
-    flops = flops_per_token["encoder"] * input_tokens + flops_per_token["decoder"] * decoder_tokens
+    targets = sum(count["targets"] for count in counts)
+    flops = (
+        flops_per_token["encoder"] * input_tokens + flops_per_token["decoder"] * decoder_tokens
+        + flops_per_token["head"] * targets
+    )  # fmt: skip
     return {
         "steps_per_second": round(steps / seconds, 2),
         "samples_per_second": round(steps * batch_size / seconds, 1),
-        "target_tokens_per_second": round(sum(count["targets"] for count in counts) / seconds, 1),
+        "target_tokens_per_second": round(targets / seconds, 1),
         "seconds": round(seconds, 3),
         "real_input_tokens": input_tokens,
         "real_decoder_tokens": decoder_tokens,
@@ -306,13 +310,17 @@ def rates(counts, seconds, batch_size, flops_per_token):
 
 
 def training_flops_per_token(model):
-    """{'encoder': f, 'decoder': f}: training FLOPs per real token, 6 x the parameters it passes through in matmuls.
+    """{'encoder': f, 'decoder': f, 'head': f}: training FLOPs per token, 6 x the parameters it passes through in
+    matmuls: real input tokens through the encoder (the one stack of a one-stack model), real target tokens
+    through the decoder.
 
-    Embedding tables are looked up, not multiplied, so they are left out, except as a tied
-    output layer over the vocabulary (language models), which is a matmul per token. In an
-    encoder-decoder, source tokens pass through the encoder and target tokens through the
-    decoder and the output layer. Attention's score and mix products (about 12 x layers x
-    length x width per token) are left out: under 10% for the short inputs benchmarked here.
+    Embedding tables are looked up, not multiplied, so they are left out, except as the
+    output layer over the vocabulary (language models): 'head', a matmul per target token,
+    the positions the loss scores. For a masked LM that is the masked positions only: what the
+    loss needs, whether a step runs the layer on them alone (tfhf.train.masked_lm_loss) or on
+    every position, like transformers' step, whose extra work is not counted. Attention's
+    score and mix products (about 12 x layers x length x width per token) are left out: under
+    10% for the short inputs benchmarked here.
     """
     encoder = decoder = other = 0
     for variable in model.trainable_variables:
@@ -334,8 +342,8 @@ def training_flops_per_token(model):
     if matrix is not None and len(matrix.shape) == 2 and any(part in matrix.name.lower() for part in EMBEDDING_NAMES):
         head = int(np.prod(matrix.shape))
     if model.config.is_encoder_decoder:
-        return {"encoder": 6 * encoder, "decoder": 6 * (decoder + other + head)}
-    return {"encoder": 6 * (encoder + decoder + other + head), "decoder": 0}
+        return {"encoder": 6 * encoder, "decoder": 6 * (decoder + other), "head": 6 * head}
+    return {"encoder": 6 * (encoder + decoder + other), "decoder": 0, "head": 6 * head}
 
 
 def describe_rates(rate, peak):
