@@ -209,6 +209,24 @@ def test_the_masked_positions_loss_replaces_the_step_of_bert_and_distilbert_mask
     assert train_step.install(tagger, Train(), train_step.TOKENS) is None
 
 
+@pytest.mark.parametrize("architecture", [TINY_BERT, TINY_DISTILBERT], ids=lambda a: a["model_type"])
+def test_a_masked_lms_evaluation_loss_on_its_masked_positions_is_the_full_logits_one(architecture):
+    from tfhf.scores.token_loss import summed_token_loss
+
+    model, _ = tiny_model(architecture, model_class=TFAutoModelForMaskedLM)  # dropout on: evaluation turns it off
+    batches = []
+    for seed in (3, 4):
+        batch = a_batch(labels_per_token=True)
+        labels = batch.pop("labels").numpy()
+        labels[np.random.default_rng(seed).random(labels.shape) < 0.8] = -100
+        batches.append((batch, tf.constant(labels)))
+    batches.append((batches[0][0], tf.fill(labels.shape, -100)))  # a batch with nothing masked adds nothing
+    full = summed_token_loss(model, batches, shift_labels=False)
+    masked_only = summed_token_loss(model, batches, shift_labels=False, without_logits=True)
+    assert masked_only[1] == full[1] == sum(float(tf.reduce_sum(tf.cast(y != -100, tf.float32))) for _, y in batches)
+    assert masked_only[0] == pytest.approx(full[0], rel=1e-5)
+
+
 def test_a_masked_lms_loss_on_its_masked_positions_runs_under_mixed_precision():
     tf_keras.mixed_precision.set_global_policy("mixed_float16")
     try:

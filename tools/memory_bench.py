@@ -125,7 +125,9 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
     that are masked, as the collator masks them).
 
     Same model, same batch; alternating rounds spread a busy moment of the machine over all
-    three. Returns {mode: [seconds per step, one per round]}.
+    three. For a masked LM the rounds also time an evaluation of `steps` batches both ways
+    (tfhf.scores.token_loss, dropout off, tracing included, as each evaluation of a run
+    traces anew). Returns {mode: [seconds per step or batch, one per round]}.
     """
     import numpy as np
     import tensorflow as tf
@@ -133,6 +135,7 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
     from tfhf.model.loading import build_model
     from tfhf.recipe import MaskedLMData, Model, Recipe, Runtime, TextData, Train
     from tfhf.runtime.start import configure, random_generators
+    from tfhf.scores.token_loss import summed_token_loss
     from tfhf.tasks import TASKS
     from tfhf.train.preparation import compile_for_training
     from tfhf.train.train_step import NEXT_TOKENS, TOKENS, AccumulatingStep
@@ -155,7 +158,13 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
         "full": tf.function(AccumulatingStep(model, 1, 0.0, kind, chunked=False)),
         "chunked": tf.function(AccumulatingStep(model, 1, 0.0, kind, chunked=True)),
     }
-    seconds = {name: [] for name in modes}
+    evaluations = {}
+    if masked:
+        evaluations = {
+            "evaluation, full logits": lambda: summed_token_loss(model, [data] * steps, False, without_logits=False),
+            "evaluation, masked positions": lambda: summed_token_loss(model, [data] * steps, False, without_logits=True),
+        }  # fmt: skip
+    seconds = {name: [] for name in [*modes, *evaluations]}
     for step in modes.values():  # tracing, untimed
         float(step(data)["loss"])
     for _ in range(rounds):
@@ -163,6 +172,10 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
             started = time.perf_counter()
             for _ in range(steps):
                 float(step(data)["loss"])
+            seconds[name].append(round((time.perf_counter() - started) / steps, 4))
+        for name, evaluate in evaluations.items():
+            started = time.perf_counter()
+            evaluate()
             seconds[name].append(round((time.perf_counter() - started) / steps, 4))
     return {"architecture": architecture, "batch": batch, "length": length, "seconds_per_step": seconds}
 

@@ -96,7 +96,7 @@ class MaskedLMTask(Task):
         eval_set = eval_batches(model, masked, recipe.eval.batch_size, DefaultDataCollator(return_tensors="np"))
 
         def evaluate(phase):
-            total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=False)
+            total_loss, tokens = summed_token_loss(model, eval_set, False, recipe.train.chunked_lm_loss)
             metrics = {
                 "perplexity": perplexity(total_loss, tokens),
                 "loss": total_loss / tokens,

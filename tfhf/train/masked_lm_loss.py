@@ -25,11 +25,14 @@ def supports_masked_positions_loss(model):
     return False
 
 
-def summed_masked_token_loss(model, batch, label_smoothing):
-    """The summed loss of `batch`'s labels that are not -100, the LM head run on their positions only."""
+def summed_masked_token_loss(model, batch, label_smoothing, training=True):
+    """The summed loss of `batch`'s labels that are not -100, the LM head run on their positions only.
+
+    With training=False (dropout off) it is the evaluation's loss (tfhf.scores.token_loss).
+    """
     features = {key: value for key, value in batch.items() if key != "labels"}
     body = model.bert if model.config.model_type == "bert" else model.distilbert
-    hidden = body(features, training=True)[0]  # the batch as one dict, as `model(batch)` passes it on
+    hidden = body(features, training=training)[0]  # the batch as one dict, as `model(batch)` passes it on
     labels = batch["labels"]
     positions = tf.where(labels != -100)  # [scored, 2]: (row, position)
     logits = head_logits(model, tf.gather_nd(hidden, positions))
