@@ -227,6 +227,21 @@ def test_a_masked_lms_evaluation_loss_on_its_masked_positions_is_the_full_logits
     assert masked_only[0] == pytest.approx(full[0], rel=1e-5)
 
 
+def test_a_gpt2_evaluation_loss_in_chunks_is_the_full_logits_one(monkeypatch):
+    from tfhf.scores.token_loss import summed_token_loss
+    from tfhf.train import chunked_lm_loss
+
+    model, _ = tiny_model(TINY_GPT2)  # dropout on: evaluation turns it off
+    batch = a_batch(labels_per_token=True)
+    batches = [({key: value for key, value in batch.items() if key != "labels"}, batch["labels"])]
+    full = summed_token_loss(model, batches, shift_labels=True)
+    # 5 rows a chunk: the 4 x 11 scored positions in 9 chunks, the last one padded
+    monkeypatch.setattr(chunked_lm_loss, "CHUNK_LOGITS", 5 * model.config.vocab_size)
+    chunked = summed_token_loss(model, batches, shift_labels=True, without_logits=True)
+    assert chunked[1] == full[1] == 4 * 8  # 9 labelled positions a row, the first of them predicted by nothing
+    assert chunked[0] == pytest.approx(full[0], rel=1e-5)
+
+
 def test_a_masked_lms_loss_on_its_masked_positions_runs_under_mixed_precision():
     tf_keras.mixed_precision.set_global_policy("mixed_float16")
     try:

@@ -125,9 +125,8 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
     that are masked, as the collator masks them).
 
     Same model, same batch; alternating rounds spread a busy moment of the machine over all
-    three. For a masked LM the rounds also time an evaluation of `steps` batches both ways
-    (tfhf.scores.token_loss, dropout off, tracing included, as each evaluation of a run
-    traces anew). Returns {mode: [seconds per step or batch, one per round]}.
+    three. The rounds also time an evaluation of `steps` batches both ways (tfhf.scores.token_loss,
+    dropout off, tracing included, as each evaluation of a run traces anew). Returns {mode: [seconds per step or batch, one per round]}.
     """
     import numpy as np
     import tensorflow as tf
@@ -158,12 +157,11 @@ def loss_speed(batch, length, rounds, steps, architecture=GPT2):
         "full": tf.function(AccumulatingStep(model, 1, 0.0, kind, chunked=False)),
         "chunked": tf.function(AccumulatingStep(model, 1, 0.0, kind, chunked=True)),
     }
-    evaluations = {}
-    if masked:
-        evaluations = {
-            "evaluation, full logits": lambda: summed_token_loss(model, [data] * steps, False, without_logits=False),
-            "evaluation, masked positions": lambda: summed_token_loss(model, [data] * steps, False, without_logits=True),
-        }  # fmt: skip
+    shift = not masked
+    evaluations = {
+        "evaluation, full logits": lambda: summed_token_loss(model, [data] * steps, shift, without_logits=False),
+        "evaluation, without them": lambda: summed_token_loss(model, [data] * steps, shift, without_logits=True),
+    }
     seconds = {name: [] for name in [*modes, *evaluations]}
     for step in modes.values():  # tracing, untimed
         float(step(data)["loss"])

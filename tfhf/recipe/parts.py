@@ -140,7 +140,7 @@ class Train:
         "Language models: the loss without the [batch, length, vocabulary] logits. GPT-2: the next-token loss a "
         "few hundred positions at a time, its gradients with it (GPT-2 small at 32 x 128 tokens: 823 MB each "
         "copy of the logits). BERT and DistilBERT masked LMs: the LM head on the masked positions only, the ones "
-        "the loss scores, in training and in evaluation. Same loss and gradients to float tolerance, and faster "
+        "the loss scores. In training and in evaluation. Same loss and gradients to float tolerance, and faster "
         "than transformers' step (docs/performance.md). False: transformers' own step and loss. Other language "
         "models compute the full logits.",
     )

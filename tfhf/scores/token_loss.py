@@ -7,6 +7,7 @@ Logits are cast to float32 first: under mixed precision they may be float16.
 
 import tensorflow as tf
 
+from tfhf.train.chunked_lm_loss import summed_next_token_loss, supports_chunked_loss
 from tfhf.train.masked_lm_loss import summed_masked_token_loss, supports_masked_positions_loss
 
 
@@ -14,20 +15,25 @@ def summed_token_loss(model, tf_dataset, shift_labels, without_logits=False):
     """(sum of token losses, number of scored tokens) of `model` on batches of (features, labels).
 
     shift_labels: True for causal LMs (position t predicts token t+1), False for masked LMs.
-    without_logits (train.chunked_lm_loss): a BERT or DistilBERT masked LM's loss from its
-    masked positions only, as its training step computes it (tfhf.train.masked_lm_loss),
-    instead of logits for every position. The same sums; not on a TPU, which compiles for
-    fixed shapes. (A causal LM's chunked loss computes its gradients as it goes: no saving
-    when nothing trains, so causal LMs keep the logits here.)
+    without_logits (train.chunked_lm_loss): the loss as the training step computes it, without
+    the [batch, length, vocabulary] logits: a GPT-2's a few hundred positions at a time
+    (tfhf.train.chunked_lm_loss), a BERT or DistilBERT masked LM's from its masked positions
+    only (tfhf.train.masked_lm_loss, not on a TPU, which compiles for fixed shapes). The same
+    sums, to float tolerance.
     """
     on_tpu = isinstance(model.distribute_strategy, tf.distribute.TPUStrategy)
-    masked_positions = without_logits and not shift_labels and supports_masked_positions_loss(model) and not on_tpu
+    if shift_labels:
+        own_loss = summed_next_token_loss if without_logits and supports_chunked_loss(model) else None
+    else:
+        masked = without_logits and supports_masked_positions_loss(model) and not on_tpu
+        own_loss = summed_masked_token_loss if masked else None
 
     @tf.function
     def batch_loss(features, labels):
-        if masked_positions:
-            loss = summed_masked_token_loss(model, {**features, "labels": labels}, 0.0, training=False)
-            return loss, tf.reduce_sum(tf.cast(labels != -100, tf.float32))
+        if own_loss:
+            scored = labels[:, 1:] if shift_labels else labels
+            loss = own_loss(model, {**features, "labels": labels}, 0.0, training=False)
+            return loss, tf.reduce_sum(tf.cast(scored != -100, tf.float32))
         logits = tf.cast(model(features, training=False).logits, tf.float32)
         if shift_labels:
             logits, labels = logits[:, :-1], labels[:, 1:]

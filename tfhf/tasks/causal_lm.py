@@ -98,7 +98,7 @@ class CausalLMTask(Task):
         )
 
         def evaluate(phase):
-            total_loss, tokens = summed_token_loss(model, eval_set, shift_labels=True)
+            total_loss, tokens = summed_token_loss(model, eval_set, True, recipe.train.chunked_lm_loss)
             return {
                 "perplexity": perplexity(total_loss, tokens),
                 "loss": total_loss / tokens,

@@ -17,6 +17,8 @@ The loss is tfhf.train.losses' `summed_cross_entropy` of the shifted logits and 
 
 import tensorflow as tf
 
+from tfhf.train.losses import summed_cross_entropy
+
 CHUNK_LOGITS = 2**24  # logits per chunk (64 MB in float32): sets the rows per chunk from the vocabulary
 
 
@@ -25,16 +27,42 @@ def supports_chunked_loss(model):
     return getattr(model.config, "model_type", None) == "gpt2" and hasattr(model, "transformer")
 
 
-def summed_next_token_loss(model, batch, label_smoothing):
-    """The summed loss of `batch`'s scored next tokens (labels t+1 predicted at t), for a GPT-2 LM head model."""
+def summed_next_token_loss(model, batch, label_smoothing, training=True):
+    """The summed loss of `batch`'s scored next tokens (labels t+1 predicted at t), for a GPT-2 LM head model.
+
+    With training=False (dropout off) it is the evaluation's loss (tfhf.scores.token_loss): the
+    same chunks, without the gradients, which nothing asks for there.
+    """
     features = {key: value for key, value in batch.items() if key != "labels"}
     # no key/value cache: nothing generates here, and the cache would be one more tensor per block alive
-    hidden = model.transformer(**features, use_cache=False, training=True)[0]
+    hidden = model.transformer(**features, use_cache=False, training=training)[0]
     width = tf.shape(hidden)[-1]
     hidden = tf.reshape(hidden[:, :-1], [-1, width])
     labels = tf.reshape(batch["labels"][:, 1:], [-1])
     # GPT-2's head is its token embedding, transposed (TFGPT2LMHeadModel.call)
-    return chunked_cross_entropy(hidden, model.transformer.wte.embeddings, labels, label_smoothing)
+    weights = model.transformer.wte.embeddings
+    if not training:
+        return chunked_cross_entropy_forward(hidden, weights, labels)
+    return chunked_cross_entropy(hidden, weights, labels, label_smoothing)
+
+
+def chunked_cross_entropy_forward(hidden, weights, labels, rows=None):
+    """chunked_cross_entropy's loss alone, without label smoothing: one chunk's logits alive at a time."""
+    rows = rows or max(1, CHUNK_LOGITS // int(weights.shape[0]))
+    positions = tf.shape(hidden)[0]
+    rows = tf.minimum(rows, tf.maximum(positions, 1))
+    chunks = (positions + rows - 1) // rows
+    padding = chunks * rows - positions
+    hidden_chunks = tf.reshape(tf.pad(hidden, [[0, padding], [0, 0]]), [chunks, rows, -1])
+    label_chunks = tf.reshape(tf.pad(labels, [[0, padding]], constant_values=-100), [chunks, rows])
+    weights = tf.cast(weights, hidden.dtype)
+
+    def body(i, total):
+        logits = tf.cast(tf.matmul(hidden_chunks[i], weights, transpose_b=True), tf.float32)
+        return i + 1, total + summed_cross_entropy(logits, label_chunks[i], 0.0)
+
+    _, total = tf.while_loop(lambda i, _: i < chunks, body, (tf.constant(0), tf.constant(0.0)), parallel_iterations=1)
+    return total
 
 
 def chunked_cross_entropy(hidden, weights, labels, label_smoothing, rows=None):
