@@ -33,17 +33,22 @@ BERT = {"model_type": "bert"}  # BertConfig's defaults: 12 x 768, vocabulary 30,
 GPT2 = {"model_type": "gpt2"}  # GPT2Config's defaults: 12 x 768, vocabulary 50,257, 1,024 positions
 
 # name: (task, architecture, batch, length, train settings, smaller batches to try if it does not fit)
+# train.chunked_lm_loss is on by default: the rows without "-chunked" turn it off, for transformers' step
+FULL_LOGITS = {"chunked_lm_loss": False}
 CHUNKED = {"chunked_lm_loss": True}
 CHECKPOINTED = {"gradient_checkpointing": True}
+EVALUATION = "evaluation"  # a setting of this tool, not of Train: evaluate the batches instead of training on them
 CONFIGURATIONS = {
     "bert-16": ("text-classification", BERT, 16, 128, {}, ()),
     "bert-16-checkpointing": ("text-classification", BERT, 16, 128, CHECKPOINTED, ()),
-    "gpt2-16": ("text-generation", GPT2, 16, 128, {}, ()),
-    "gpt2-16-checkpointing": ("text-generation", GPT2, 16, 128, CHECKPOINTED, ()),
+    "gpt2-16": ("text-generation", GPT2, 16, 128, FULL_LOGITS, ()),
+    "gpt2-16-checkpointing": ("text-generation", GPT2, 16, 128, {**FULL_LOGITS, **CHECKPOINTED}, ()),
     "gpt2-16-chunked": ("text-generation", GPT2, 16, 128, CHUNKED, ()),
-    "gpt2-32": ("text-generation", GPT2, 32, 128, {}, (24, 16)),
+    "gpt2-32": ("text-generation", GPT2, 32, 128, FULL_LOGITS, (24, 16)),
     "gpt2-32-chunked": ("text-generation", GPT2, 32, 128, CHUNKED, ()),
     "gpt2-32-chunked-checkpointing": ("text-generation", GPT2, 32, 128, {**CHUNKED, **CHECKPOINTED}, ()),
+    "gpt2-32-evaluation": ("text-generation", GPT2, 32, 128, {**FULL_LOGITS, EVALUATION: True}, ()),
+    "gpt2-32-evaluation-chunked": ("text-generation", GPT2, 32, 128, {**CHUNKED, EVALUATION: True}, ()),
 }
 RESULT = "MEMORY_BENCH_RESULT "
 
@@ -94,6 +99,8 @@ def child(name, batch, steps):
     from tfhf.train.preparation import compile_for_training, install_train_step
 
     task = TASKS[task_name]
+    if settings.get(EVALUATION):
+        return evaluation_child(name, task, architecture, batch, length, settings, steps)
     train = Train(batch_size=batch, **settings)
     recipe = Recipe(task=task_name, model=Model(config=architecture), data=TextData(path="synthetic"), train=train)
     configure(Runtime(), train.seed)  # seeds, tf.random.Generator dropout, deterministic ops: as runs
@@ -114,6 +121,28 @@ def child(name, batch, steps):
         "peak_before_training_mb": round(before), "peak_mb": round(peak_mb()),
         "step_seconds": [round(s, 2) for s in clock.seconds], "losses": [round(x, 4) for x in clock.losses],
         "samples_per_second": round(batch * len(timed) / sum(timed), 2),
+    }  # fmt: skip
+    print(RESULT + json.dumps(result), flush=True)
+
+
+def evaluation_child(name, task, architecture, batch, length, settings, steps):
+    """An evaluation's loss over `steps` batches (tfhf.scores.token_loss, as a run evaluates); prints its peak."""
+    from tfhf.model.loading import build_model
+    from tfhf.scores.token_loss import summed_token_loss
+
+    model = build_model(task.model_class, architecture)
+    model(model.dummy_inputs, training=False)  # the weights made before the peak before evaluating is read
+    before = peak_mb()
+    batches = synthetic_batches(task.name, batch, length, model.config.vocab_size, steps)
+    started = time.perf_counter()
+    loss, tokens = summed_token_loss(model, batches, True, without_logits=settings["chunked_lm_loss"])
+    seconds = time.perf_counter() - started
+    result = {
+        "name": name, "batch": batch, "length": length, "steps": steps, "settings": settings,
+        "trainable_parameters": int(sum(v.shape.num_elements() for v in model.trainable_variables)),
+        "peak_before_training_mb": round(before), "peak_mb": round(peak_mb()),
+        "step_seconds": [round(seconds / steps, 2)], "losses": [round(loss / tokens, 4)],
+        "samples_per_second": round(batch * steps / seconds, 2),
     }  # fmt: skip
     print(RESULT + json.dumps(result), flush=True)
 

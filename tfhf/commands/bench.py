@@ -16,7 +16,8 @@ generation.XlaGenerator); nothing here is a faster path than a run takes.
 - the input pipeline alone: batches/s from tokenized examples to padded tensors.
 - the run's training step alone and in the run's loop, and the gap (tfhf.commands.bench_step).
 - model FLOP utilisation: training FLOPs/s (6 x parameters used in matmuls x real tokens,
-  the output layer over the vocabulary x the positions the loss scores) over the peak of a large float matmul measured in the same process.
+  the output layer over the vocabulary x the positions the loss scores) over the peak of a
+  large float matmul measured in the same process.
 - the metric loop (generating tasks): examples/s of the XLA-compiled `generate` over two
   evaluations against eager `generate` on the same batches, and the XLA compilations
   and compile time (tfhf.commands.bench_metric_loop); with --eval-batch-sizes, the same at other

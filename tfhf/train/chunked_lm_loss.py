@@ -48,13 +48,7 @@ def summed_next_token_loss(model, batch, label_smoothing, training=True):
 
 def chunked_cross_entropy_forward(hidden, weights, labels, rows=None):
     """chunked_cross_entropy's loss alone, without label smoothing: one chunk's logits alive at a time."""
-    rows = rows or max(1, CHUNK_LOGITS // int(weights.shape[0]))
-    positions = tf.shape(hidden)[0]
-    rows = tf.minimum(rows, tf.maximum(positions, 1))
-    chunks = (positions + rows - 1) // rows
-    padding = chunks * rows - positions
-    hidden_chunks = tf.reshape(tf.pad(hidden, [[0, padding], [0, 0]]), [chunks, rows, -1])
-    label_chunks = tf.reshape(tf.pad(labels, [[0, padding]], constant_values=-100), [chunks, rows])
+    chunks, hidden_chunks, label_chunks = in_chunks(hidden, labels, rows or rows_per_chunk(weights))
     weights = tf.cast(weights, hidden.dtype)
 
     def body(i, total):
@@ -70,7 +64,7 @@ def chunked_cross_entropy(hidden, weights, labels, label_smoothing, rows=None):
 
     hidden: [positions, width]; weights: [vocabulary, width]; labels: [positions].
     """
-    rows = rows or max(1, CHUNK_LOGITS // int(weights.shape[0]))
+    rows = rows or rows_per_chunk(weights)
 
     @tf.custom_gradient
     def loss(hidden, weights):
@@ -87,11 +81,7 @@ def chunked_cross_entropy(hidden, weights, labels, label_smoothing, rows=None):
 def _loss_and_gradients(hidden, weights, labels, label_smoothing, rows):
     """(summed loss, its gradient for `hidden`, for `weights`), chunk by chunk in one tf.while_loop."""
     positions = tf.shape(hidden)[0]
-    rows = tf.minimum(rows, tf.maximum(positions, 1))  # a small vocabulary's batch is one chunk, unpadded
-    chunks = (positions + rows - 1) // rows
-    padding = chunks * rows - positions
-    hidden_chunks = tf.reshape(tf.pad(hidden, [[0, padding], [0, 0]]), [chunks, rows, -1])
-    label_chunks = tf.reshape(tf.pad(labels, [[0, padding]], constant_values=-100), [chunks, rows])
+    chunks, hidden_chunks, label_chunks = in_chunks(hidden, labels, rows)
     weights = tf.cast(weights, hidden.dtype)  # under mixed precision, the head's matmuls in the compute dtype
 
     def body(i, total, hidden_gradients, weights_gradient):
@@ -113,8 +103,23 @@ def _loss_and_gradients(hidden, weights, labels, label_smoothing, rows):
     _, total, hidden_gradients, weights_gradient = tf.while_loop(
         lambda i, *_: i < chunks, body, start, parallel_iterations=1
     )
-    hidden_gradient = tf.reshape(hidden_gradients.stack(), [chunks * rows, -1])[:positions]
+    hidden_gradient = tf.reshape(hidden_gradients.stack(), [-1, tf.shape(hidden)[-1]])[:positions]
     return total, hidden_gradient, weights_gradient
+
+
+def rows_per_chunk(weights):
+    return max(1, CHUNK_LOGITS // int(weights.shape[0]))
+
+
+def in_chunks(hidden, labels, rows):
+    """(chunks, [chunks, rows, width] hidden states, [chunks, rows] labels): the last chunk padded, -100."""
+    positions = tf.shape(hidden)[0]
+    rows = tf.minimum(rows, tf.maximum(positions, 1))  # a small vocabulary's batch is one chunk, unpadded
+    chunks = (positions + rows - 1) // rows
+    padding = chunks * rows - positions
+    hidden_chunks = tf.reshape(tf.pad(hidden, [[0, padding], [0, 0]]), [chunks, rows, -1])
+    label_chunks = tf.reshape(tf.pad(labels, [[0, padding]], constant_values=-100), [chunks, rows])
+    return chunks, hidden_chunks, label_chunks
 
 
 def _chunk_loss(logits, labels, label_smoothing):
