@@ -128,8 +128,11 @@ def child(name, batch, steps):
 def evaluation_child(name, task, architecture, batch, length, settings, steps):
     """An evaluation's loss over `steps` batches (tfhf.scores.token_loss, as a run evaluates); prints its peak."""
     from tfhf.model.loading import build_model
+    from tfhf.recipe import Runtime
+    from tfhf.runtime.start import configure
     from tfhf.scores.token_loss import summed_token_loss
 
+    configure(Runtime(), 42)  # the training rows' seed and threads: the same weights in every row
     model = build_model(task.model_class, architecture)
     model(model.dummy_inputs, training=False)  # the weights made before the peak before evaluating is read
     before = peak_mb()
