@@ -170,6 +170,7 @@ def test_an_untied_output_layer_is_counted_once():
 
 
 def test_a_masked_lms_output_layer_is_counted_on_the_masked_positions_only():
+    import tensorflow as tf
     from transformers import BertConfig, TFBertForMaskedLM
 
     from tfhf.commands.bench import batch_counts, rates
@@ -182,8 +183,6 @@ def test_a_masked_lms_output_layer_is_counted_on_the_masked_positions_only():
     labels = np.full((2, 10), -100)
     labels[0, 3], labels[1, 1], labels[1, 7] = 5, 6, 7  # 3 of the 20 positions masked
     batch = {"input_ids": np.ones((2, 10), np.int32), "attention_mask": np.ones((2, 10), np.int32), "labels": labels}
-    import tensorflow as tf
-
     counts = batch_counts({key: tf.constant(value) for key, value in batch.items()}, text_to_text=False)
     assert counts["targets"] == 3 and counts["input_tokens"] == 20
     assert rates([counts], 1.0, 2, flops)["model_flops_per_second"] == flops["encoder"] * 20 + flops["head"] * 3

@@ -235,7 +235,7 @@ def test_a_gpt2_evaluation_loss_in_chunks_is_the_full_logits_one(monkeypatch):
     batch = a_batch(labels_per_token=True)
     batches = [({key: value for key, value in batch.items() if key != "labels"}, batch["labels"])]
     full = summed_token_loss(model, batches, shift_labels=True)
-    # 5 rows a chunk: the 4 x 11 scored positions in 9 chunks, the last one padded
+    # 5 rows a chunk: the 4 x 11 positions that predict a next token in 9 chunks, the last one padded
     monkeypatch.setattr(chunked_lm_loss, "CHUNK_LOGITS", 5 * model.config.vocab_size)
     chunked = summed_token_loss(model, batches, shift_labels=True, without_logits=True)
     assert chunked[1] == full[1] == 4 * 8  # 9 labelled positions a row, the first of them predicted by nothing
