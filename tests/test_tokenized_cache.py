@@ -1,5 +1,7 @@
 """Tokenized splits come from the datasets cache on a second run, keyed by tokenizer and settings."""
 
+import os
+import signal
 import subprocess
 import sys
 from pathlib import Path
@@ -70,7 +72,14 @@ print(list(mapped["x"]))
 
 
 def test_tokenizing_processes_forked_after_tensorflow_ran_do_not_hang():
-    command = [sys.executable, "-c", FORK_AFTER_TENSORFLOW]
-    result = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
-    assert result.returncode == 0, result.stderr[-3000:]
-    assert result.stdout.strip().splitlines()[-1] == str(list(range(8)))
+    # a session of its own: if it hangs, its forked workers are stopped with it instead of left behind
+    script = subprocess.Popen([sys.executable, "-c", FORK_AFTER_TENSORFLOW], stdout=subprocess.PIPE,
+                              stderr=subprocess.PIPE, text=True, start_new_session=True)  # fmt: skip
+    try:
+        stdout, stderr = script.communicate(timeout=120)
+    except subprocess.TimeoutExpired:
+        os.killpg(script.pid, signal.SIGKILL)
+        script.communicate()
+        pytest.fail("tokenizing in two forked processes hung")
+    assert script.returncode == 0, stderr[-3000:]
+    assert stdout.strip().splitlines()[-1] == str(list(range(8)))
