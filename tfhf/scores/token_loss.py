@@ -7,8 +7,7 @@ Logits are cast to float32 first: under mixed precision they may be float16.
 
 import tensorflow as tf
 
-from tfhf.train.chunked_lm_loss import summed_next_token_loss, supports_chunked_loss
-from tfhf.train.masked_lm_loss import summed_masked_token_loss, supports_masked_positions_loss
+from tfhf.train.losses_without_logits import loss_without_logits
 
 
 def summed_token_loss(model, tf_dataset, shift_labels, without_logits=False):
@@ -16,17 +15,10 @@ def summed_token_loss(model, tf_dataset, shift_labels, without_logits=False):
 
     shift_labels: True for causal LMs (position t predicts token t+1), False for masked LMs.
     without_logits (train.chunked_lm_loss): the loss as the training step computes it, without
-    the [batch, length, vocabulary] logits: a GPT-2's a few hundred positions at a time
-    (tfhf.train.chunked_lm_loss), a BERT or DistilBERT masked LM's from its masked positions
-    only (tfhf.train.masked_lm_loss, not on a TPU, which compiles for fixed shapes). The same
-    sums, to float tolerance.
+    the [batch, length, vocabulary] logits, for the models that have one
+    (tfhf.train.losses_without_logits). The same sums, to float tolerance.
     """
-    on_tpu = isinstance(model.distribute_strategy, tf.distribute.TPUStrategy)
-    if shift_labels:
-        own_loss = summed_next_token_loss if without_logits and supports_chunked_loss(model) else None
-    else:
-        masked = without_logits and supports_masked_positions_loss(model) and not on_tpu
-        own_loss = summed_masked_token_loss if masked else None
+    own_loss = loss_without_logits(model, shift_labels) if without_logits else None
 
     @tf.function
     def batch_loss(features, labels):

@@ -23,9 +23,8 @@ Extractive QA keeps the model's per-example loss (start and end positions; no sm
 import tensorflow as tf
 import tf_keras
 
-from tfhf.train.chunked_lm_loss import summed_next_token_loss, supports_chunked_loss
 from tfhf.train.losses import summed_cross_entropy
-from tfhf.train.masked_lm_loss import summed_masked_token_loss, supports_masked_positions_loss
+from tfhf.train.losses_without_logits import loss_without_logits
 
 # How a task's loss is computed from the logits and labels (Task.loss_kind)
 SEQUENCE = "sequence"  # one label per example: classification
@@ -37,14 +36,10 @@ MODEL = "model"  # the model's own loss, one value per example: extractive QA
 def chunks_loss(model, train, loss_kind):
     """Whether the step computes `model`'s LM loss without its full logits (train.chunked_lm_loss): a GPT-2
     model's next-token loss chunk by chunk, a BERT or DistilBERT masked LM's on its masked positions only (not on
-    a TPU). Called inside the run's strategy scope."""
-    if not train.chunked_lm_loss:
+    a TPU: tfhf.train.losses_without_logits)."""
+    if not train.chunked_lm_loss or loss_kind not in (TOKENS, NEXT_TOKENS):
         return False
-    if loss_kind == NEXT_TOKENS:
-        return supports_chunked_loss(model)
-    # a TPU compiles every step for fixed shapes, and the masked positions' count changes with each batch
-    on_tpu = isinstance(tf.distribute.get_strategy(), tf.distribute.TPUStrategy)
-    return loss_kind == TOKENS and supports_masked_positions_loss(model) and not on_tpu
+    return loss_without_logits(model, loss_kind == NEXT_TOKENS) is not None
 
 
 def needs_own_step(model, train, loss_kind):
@@ -132,8 +127,8 @@ class AccumulatingStep:
     def _summed_loss(self, batch):
         """The summed loss of one micro-batch's scored labels."""
         if self.chunked:
-            without_logits = summed_next_token_loss if self.loss_kind == NEXT_TOKENS else summed_masked_token_loss
-            return without_logits(self.model, batch, self.label_smoothing)
+            loss = loss_without_logits(self.model, self.loss_kind == NEXT_TOKENS)
+            return loss(self.model, batch, self.label_smoothing)
         outputs = self.model(batch, training=True)
         if self.loss_kind == MODEL:  # one loss per example (transformers' QA loss)
             return tf.reduce_sum(tf.cast(outputs.loss, tf.float32))
